@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from marketplace.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("api/health", core_views.health, name="health"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("marketplace.accounts.urls")),
+    path("", include("marketplace.styles.urls")),
+    path("", include("marketplace.generations.urls")),
+    path("", include("marketplace.ledger.urls")),
+    path("", include("marketplace.community.urls")),
+    path("", include("marketplace.notifications.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

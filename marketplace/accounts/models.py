@@ -1,0 +1,43 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        USER = "user", _("User")
+        ARTIST = "artist", _("Artist")
+
+    display_name = models.CharField(_("display name"), max_length=80, blank=True)
+    avatar = models.ImageField(_("avatar"), upload_to="avatars/", blank=True)
+    bio = models.TextField(_("bio"), max_length=1000, blank=True)
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.USER)
+    # Written only by marketplace.ledger.services, always together with a
+    # LedgerEntry; the sum of a user's entries equals this value.
+    token_balance = models.PositiveIntegerField(_("token balance"), default=0, editable=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(token_balance__gte=0), name="user_token_balance_non_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.public_name
+
+    @property
+    def public_name(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_artist(self) -> bool:
+        return self.role == self.Role.ARTIST
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:artist", kwargs={"username": self.username})
+
+
+def user_display(user: User) -> str:
+    return user.public_name

@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from marketplace.ledger.models import LedgerEntry
+from marketplace.ledger.services import ledger_credit
+
+
+def user_grant_welcome_bonus(*, user) -> LedgerEntry:
+    """Credit the welcome tokens. Safe to call any number of times: the
+    idempotency key is per user, so the bonus lands exactly once."""
+    return ledger_credit(
+        user_id=user.pk,
+        amount=settings.WELCOME_BONUS_TOKENS,
+        kind=LedgerEntry.Kind.WELCOME,
+        reason=_("Welcome to Atelier"),
+        idempotency_key=f"welcome:{user.pk}",
+    )
+
+
+def user_update_profile(*, user, display_name: str, bio: str, avatar=None) -> None:
+    user.display_name = display_name
+    user.bio = bio
+    fields = ["display_name", "bio"]
+    if avatar is not None:
+        user.avatar = avatar
+        fields.append("avatar")
+    user.save(update_fields=fields)

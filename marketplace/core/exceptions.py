@@ -1,0 +1,10 @@
+class ServiceError(Exception):
+    """A business rule was broken; the message is fit to show a person."""
+
+    code = "service_error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code

@@ -1,0 +1,86 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.core.models import TimeStampedModel
+from marketplace.styles.models import Style, Tag
+
+
+class GenerationQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(
+            visibility=Generation.Visibility.PUBLIC,
+            status=Generation.Status.COMPLETED,
+            style__deleted_at__isnull=True,
+        )
+
+
+class Generation(TimeStampedModel):
+    """The seed plan's GeneratedImage: one paid request to draw in a style."""
+
+    class AspectRatio(models.TextChoices):
+        SQUARE = "1:1", _("1:1 square (512×512)")
+        TALL = "1:2", _("1:2 portrait (512×1024)")
+        LARGE = "2:2", _("2:2 large square (1024×1024)")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        PROCESSING = "processing", _("Processing")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Public")
+        PRIVATE = "private", _("Private")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations")
+    style = models.ForeignKey(Style, on_delete=models.PROTECT, related_name="generations")
+    prompt = models.CharField(_("prompt"), max_length=1100)
+    tags = models.ManyToManyField(Tag, through="GenerationTag", related_name="generations", blank=True)
+    aspect_ratio = models.CharField(_("aspect ratio"), max_length=3, choices=AspectRatio.choices)
+    seed = models.BigIntegerField(_("seed"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    cost = models.PositiveIntegerField(_("cost (tokens)"))
+    image = models.ImageField(_("image"), upload_to="generations/", blank=True)
+    failure_reason = models.TextField(_("failure reason"), blank=True)
+    visibility = models.CharField(
+        _("visibility"), max_length=7, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    # Set by the form so a resubmitted or double-clicked form creates one generation.
+    request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = GenerationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "created_at"], name="generation_user_created_idx"),
+            models.Index(fields=["visibility", "status", "created_at"], name="generation_feed_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(cost__gt=0), name="generation_cost_positive"),
+            models.CheckConstraint(condition=models.Q(seed__gte=0), name="generation_seed_non_negative"),
+            models.CheckConstraint(condition=models.Q(progress__lte=100), name="generation_progress_max_100"),
+            models.CheckConstraint(
+                condition=models.Q(aspect_ratio__in=["1:1", "1:2", "2:2"]), name="generation_aspect_ratio_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.style} – {self.prompt[:40]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("generations:detail", kwargs={"pk": self.pk})
+
+
+class GenerationTag(models.Model):
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["generation", "tag"], name="generationtag_unique")]

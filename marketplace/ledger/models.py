@@ -1,0 +1,96 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Payment(models.Model):
+    """The seed plan's Purchase / PaymentTransaction: money in for a token pack."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments")
+    provider = models.CharField(_("provider"), max_length=30)
+    provider_reference = models.CharField(_("provider reference"), max_length=100, blank=True)
+    pack = models.CharField(_("pack"), max_length=30)
+    tokens = models.PositiveIntegerField(_("tokens"))
+    amount_cents = models.PositiveIntegerField(_("amount (cents)"))
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(tokens__gt=0), name="payment_tokens_positive"),
+            models.UniqueConstraint(
+                fields=["provider", "provider_reference"],
+                condition=~models.Q(provider_reference=""),
+                name="payment_provider_reference_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tokens} tokens for {self.user} ({self.status})"
+
+
+class LedgerEntry(models.Model):
+    """One append-only token movement. Rows are never updated or deleted.
+
+    A user's token_balance always equals the sum of their entries' amounts;
+    balance_after records it as of this row.
+    """
+
+    class Kind(models.TextChoices):
+        WELCOME = "welcome", _("Welcome bonus")
+        PURCHASE = "purchase", _("Purchase")
+        EARN = "earn", _("Earning")
+        CONSUME = "consume", _("Generation")
+        REFUND = "refund", _("Refund")
+        ADJUSTMENT = "adjustment", _("Staff adjustment")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ledger_entries")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    amount = models.IntegerField(_("amount"))
+    balance_after = models.PositiveIntegerField(_("balance after"))
+    reason = models.CharField(_("reason"), max_length=200)
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    generation = models.ForeignKey(
+        "generations.Generation", on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries"
+    )
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="ledger_entries")
+    # A refund points at the debit it reverses; unique, so a debit is refunded at most once.
+    refund_of = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="refunded_by"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "ledger entries"
+        indexes = [models.Index(fields=["user", "created_at"], name="ledger_user_created_idx")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(amount=0), name="ledger_amount_nonzero"),
+            models.CheckConstraint(condition=models.Q(balance_after__gte=0), name="ledger_balance_after_non_negative"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="consume", amount__lt=0)
+                    | models.Q(kind__in=["welcome", "purchase", "earn", "refund"], amount__gt=0)
+                    | models.Q(kind="adjustment")
+                ),
+                name="ledger_amount_sign_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="refund", refund_of__isnull=False) | ~models.Q(kind="refund"),
+                name="ledger_refund_has_debit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount:+d} → {self.balance_after} ({self.user})"

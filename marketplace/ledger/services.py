@@ -1,0 +1,92 @@
+"""The only code that changes a token balance.
+
+Each function is one transaction: lock the user's row, look up the
+idempotency key (after the lock, so concurrent retries serialise and see the
+first result), check, append a LedgerEntry and store the new balance.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from marketplace.ledger.exceptions import IdempotencyConflict, InsufficientTokens
+from marketplace.ledger.models import LedgerEntry, Payment
+
+User = get_user_model()
+
+CREDIT_KINDS = {LedgerEntry.Kind.WELCOME, LedgerEntry.Kind.PURCHASE, LedgerEntry.Kind.EARN, LedgerEntry.Kind.ADJUSTMENT}
+
+
+def _existing(*, key: str, user_id: int, kind: str, amount: int) -> LedgerEntry | None:
+    entry = LedgerEntry.objects.filter(idempotency_key=key).first()
+    if entry is not None and (entry.user_id, entry.kind, entry.amount) != (user_id, kind, amount):
+        raise IdempotencyConflict(_("This request was already used for a different token movement."))
+    return entry
+
+
+def _append(*, user, kind: str, amount: int, reason: str, key: str, **refs) -> LedgerEntry:
+    user.token_balance += amount
+    user.save(update_fields=["token_balance"])
+    return LedgerEntry.objects.create(
+        user=user, kind=kind, amount=amount, balance_after=user.token_balance, reason=reason, idempotency_key=key, **refs
+    )
+
+
+def ledger_credit(
+    *,
+    user_id: int,
+    amount: int,
+    kind: str,
+    reason: str,
+    idempotency_key: str,
+    payment: Payment | None = None,
+    generation=None,
+    created_by=None,
+) -> LedgerEntry:
+    """Add tokens. Applies once per idempotency key; a retry returns the first entry."""
+    if kind not in CREDIT_KINDS:
+        raise ValueError(f"{kind!r} is not a credit kind")
+    if amount <= 0:
+        raise ValueError("a credit must be positive")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user_id)
+        if entry := _existing(key=idempotency_key, user_id=user_id, kind=kind, amount=amount):
+            return entry
+        return _append(
+            user=user, kind=kind, amount=amount, reason=reason, key=idempotency_key,
+            payment=payment, generation=generation, created_by=created_by,
+        )
+
+
+def ledger_debit(
+    *, user_id: int, amount: int, reason: str, idempotency_key: str, generation=None, kind: str = LedgerEntry.Kind.CONSUME,
+    created_by=None,
+) -> LedgerEntry:
+    """Take tokens. Raises InsufficientTokens, changing nothing, when the balance is short."""
+    if amount <= 0:
+        raise ValueError("a debit amount must be positive")
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user_id)
+        if entry := _existing(key=idempotency_key, user_id=user_id, kind=kind, amount=-amount):
+            return entry
+        if user.token_balance < amount:
+            raise InsufficientTokens(needed=amount, available=user.token_balance)
+        return _append(
+            user=user, kind=kind, amount=-amount, reason=reason, key=idempotency_key,
+            generation=generation, created_by=created_by,
+        )
+
+
+def ledger_adjust(*, user_id: int, amount: int, reason: str, staff_user, idempotency_key: str) -> LedgerEntry:
+    """A staff correction, positive or negative, recorded with who made it."""
+    if amount > 0:
+        return ledger_credit(
+            user_id=user_id, amount=amount, kind=LedgerEntry.Kind.ADJUSTMENT, reason=reason,
+            idempotency_key=idempotency_key, created_by=staff_user,
+        )
+    return ledger_debit(
+        user_id=user_id, amount=-amount, reason=reason, idempotency_key=idempotency_key,
+        kind=LedgerEntry.Kind.ADJUSTMENT, created_by=staff_user,
+    )

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class StylesConfig(AppConfig):
+    name = "marketplace.styles"
+    label = "styles"

@@ -1,0 +1,109 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.core.models import TimeStampedModel
+
+MIN_PRICE = 1
+MAX_PRICE = 1000
+
+
+class Tag(models.Model):
+    """A lowercase label shared by styles (catalog filters) and generations (prompt tags)."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(name=models.functions.Lower("name")) & ~models.Q(name=""),
+                name="tag_name_lowercase_nonempty",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StyleQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(training_status=Style.Status.COMPLETED, deleted_at__isnull=True)
+
+
+class Style(TimeStampedModel):
+    """The seed plan's StyleModel: a trained (or training) LoRA style."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        TRAINING = "training", _("Training")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+
+    artist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="styles")
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    description = models.TextField(_("description"), max_length=2000, blank=True)
+    training_status = models.CharField(
+        _("training status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    training_progress = models.PositiveSmallIntegerField(_("training progress"), default=0)
+    failure_reason = models.TextField(_("failure reason"), blank=True)
+    model_path = models.FileField(_("trained model"), upload_to="models/", blank=True)
+    price_per_generation = models.PositiveIntegerField(_("price per generation (tokens)"))
+    # Licence answers have no default: the artist must choose explicitly.
+    commercial_use = models.BooleanField(_("commercial use allowed"))
+    credit_required = models.BooleanField(_("credit required"))
+    training_started_at = models.DateTimeField(null=True, blank=True)
+    trained_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    tags = models.ManyToManyField(Tag, through="StyleTag", related_name="styles", blank=True)
+
+    objects = StyleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_at", "training_status"], name="style_created_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(price_per_generation__gte=MIN_PRICE, price_per_generation__lte=MAX_PRICE),
+                name="style_price_in_bounds",
+            ),
+            models.CheckConstraint(condition=models.Q(training_progress__lte=100), name="style_progress_max_100"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("styles:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_live(self) -> bool:
+        return self.training_status == self.Status.COMPLETED and self.deleted_at is None
+
+
+class StyleTag(models.Model):
+    style = models.ForeignKey(Style, on_delete=models.CASCADE)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["style", "tag"], name="styletag_unique")]
+
+
+class TrainingImage(models.Model):
+    style = models.ForeignKey(Style, on_delete=models.CASCADE, related_name="training_images")
+    image = models.ImageField(upload_to="training/", width_field="width", height_field="height")
+    thumbnail = models.ImageField(upload_to="training/thumbs/", blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["style", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.style} #{self.position}"
