@@ -1,0 +1,122 @@
+"""Every new user gets the welcome tokens exactly once, whichever way they arrive."""
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import responses
+from allauth.account.signals import user_signed_up
+from django.urls import reverse
+
+from marketplace.accounts.models import User
+from marketplace.ledger.models import LedgerEntry
+
+GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
+GOOGLE_USERINFO_URL = "https://www.googleapis.com/oauth2/v2/userinfo"
+
+
+def welcome_rows(user):
+    return LedgerEntry.objects.filter(user=user, kind=LedgerEntry.Kind.WELCOME)
+
+
+@pytest.mark.django_db
+def test_email_signup_grants_100_tokens_once(client):
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "new@example.com", "password1": "a-long-secret-42", "password2": "a-long-secret-42"},
+    )
+    assert response.status_code == 302
+    user = User.objects.get(email="new@example.com")
+    assert user.token_balance == 100
+    assert welcome_rows(user).count() == 1
+    assert welcome_rows(user).get().balance_after == 100
+
+    page = client.get(reverse("home"))
+    assert 'data-testid="token-balance">100<' in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_signup_handler_running_twice_grants_once(rf, make_user):
+    user = make_user()
+    request = rf.get("/")
+    user_signed_up.send(sender=User, request=request, user=user)
+    user_signed_up.send(sender=User, request=request, user=user)
+    user.refresh_from_db()
+    assert user.token_balance == 100
+    assert welcome_rows(user).count() == 1
+
+
+@pytest.mark.django_db
+def test_no_bonus_without_signup(make_user):
+    user = make_user()
+    assert user.token_balance == 0
+    assert not welcome_rows(user).exists()
+
+
+@pytest.fixture
+def google_app(settings):
+    settings.GOOGLE_CLIENT_ID = "test-client-id"
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "google": {
+            "SCOPE": ["profile", "email"],
+            "APPS": [{"client_id": "test-client-id", "secret": "test-secret", "key": ""}],
+        }
+    }
+
+
+def google_sign_in(client, *, sub="1098765", email="grace@example.com"):
+    """Runs allauth's real OAuth2 flow; only Google's two HTTP endpoints are faked."""
+    start = client.post(reverse("google_login"))
+    assert start.status_code == 302
+    authorize = urlparse(start["Location"])
+    assert authorize.netloc == "accounts.google.com"
+    state = parse_qs(authorize.query)["state"][0]
+    with responses.RequestsMock() as mocked:
+        mocked.post(
+            GOOGLE_TOKEN_URL,
+            json={"access_token": "ya29.fake", "expires_in": 3599, "token_type": "Bearer", "scope": "email profile"},
+        )
+        mocked.get(
+            GOOGLE_USERINFO_URL,
+            json={
+                "id": sub,
+                "email": email,
+                "verified_email": True,
+                "name": "Grace Hopper",
+                "given_name": "Grace",
+                "family_name": "Hopper",
+                "picture": "https://lh3.googleusercontent.com/a/fake",
+            },
+        )
+        return client.get(reverse("google_callback"), {"code": "fake-code", "state": state})
+
+
+@pytest.mark.django_db
+def test_google_signup_grants_100_tokens_once(client, google_app):
+    response = google_sign_in(client)
+    assert response.status_code == 302, response.content[:500]
+    user = User.objects.get(email="grace@example.com")
+    assert user.socialaccount_set.get().uid == "1098765"
+    assert user.display_name == "Grace Hopper"
+    assert user.token_balance == 100
+    assert welcome_rows(user).count() == 1
+
+    # Logging in again with Google is not a sign-up: no second bonus.
+    client.post(reverse("account_logout"))
+    assert google_sign_in(client).status_code == 302
+    user.refresh_from_db()
+    assert user.token_balance == 100
+    assert welcome_rows(user).count() == 1
+    assert int(client.session["_auth_user_id"]) == user.pk
+
+
+@pytest.mark.django_db
+def test_no_google_button_without_client_id(client, settings):
+    settings.GOOGLE_CLIENT_ID = ""
+    assert "Continue with Google" not in client.get(reverse("account_login")).content.decode()
+    assert "Continue with Google" not in client.get(reverse("account_signup")).content.decode()
+
+
+@pytest.mark.django_db
+def test_google_button_when_configured(client, google_app):
+    assert "Continue with Google" in client.get(reverse("account_login")).content.decode()
+    assert "Continue with Google" in client.get(reverse("account_signup")).content.decode()
