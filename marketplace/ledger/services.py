@@ -90,3 +90,23 @@ def ledger_adjust(*, user_id: int, amount: int, reason: str, staff_user, idempot
         user_id=user_id, amount=-amount, reason=reason, idempotency_key=idempotency_key,
         kind=LedgerEntry.Kind.ADJUSTMENT, created_by=staff_user,
     )
+
+
+def ledger_refund(*, debit_id: int, reason: str) -> LedgerEntry:
+    """Give back exactly what a debit took, at most once.
+
+    The refund's key is derived from the debit, and refund_of is unique in
+    the database, so concurrent or repeated requests yield one refund row.
+    """
+    with transaction.atomic():
+        debit = LedgerEntry.objects.get(pk=debit_id)
+        if debit.amount >= 0 or debit.kind != LedgerEntry.Kind.CONSUME:
+            raise ValueError("only a consume debit can be refunded")
+        user = User.objects.select_for_update().get(pk=debit.user_id)
+        key = f"refund:{debit.pk}"
+        if entry := _existing(key=key, user_id=user.pk, kind=LedgerEntry.Kind.REFUND, amount=-debit.amount):
+            return entry
+        return _append(
+            user=user, kind=LedgerEntry.Kind.REFUND, amount=-debit.amount, reason=reason, key=key,
+            refund_of=debit, generation_id=debit.generation_id,
+        )
