@@ -227,6 +227,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Marketplace rules ----------------------------------------------------
 ARTIST_SHARE_PERCENT = int(os.environ.get("ARTIST_SHARE_PERCENT", "70"))
+PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "marketplace.ledger.payments.DemoPaymentProvider")
 
 # --- Security -------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

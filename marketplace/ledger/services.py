@@ -7,12 +7,15 @@ first result), check, append a LedgerEntry and store the new balance.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from marketplace.core.exceptions import ServiceError
 from marketplace.ledger.exceptions import IdempotencyConflict, InsufficientTokens
 from marketplace.ledger.models import LedgerEntry, Payment
+from marketplace.ledger.payments import TOKEN_PACKS, get_payment_provider
 
 User = get_user_model()
 
@@ -110,3 +113,70 @@ def ledger_refund(*, debit_id: int, reason: str) -> LedgerEntry:
             user=user, kind=LedgerEntry.Kind.REFUND, amount=-debit.amount, reason=reason, key=key,
             refund_of=debit, generation_id=debit.generation_id,
         )
+
+
+def payment_purchase_pack(*, user_id: int, pack_code: str, idempotency_key: str) -> Payment:
+    """Buy a token pack: record the payment, charge once, credit once.
+
+    The Payment row is inserted first under the form's idempotency key, so a
+    double-submitted form finds it instead of charging again; the provider
+    is asked to charge with the same key; the credit's key is the payment's.
+    Returns the Payment (succeeded, failed, or still pending when another
+    request with the same key is in flight).
+    """
+    pack = TOKEN_PACKS.get(pack_code)
+    if pack is None:
+        raise ServiceError(_("That token pack does not exist."), code="unknown_pack")
+    payment, created = Payment.objects.get_or_create(
+        idempotency_key=f"purchase:{idempotency_key}",
+        defaults={
+            "user_id": user_id, "provider": "", "pack": pack.code, "tokens": pack.tokens,
+            "amount_cents": pack.price_cents, "currency": pack.currency,
+        },
+    )
+    if (payment.user_id, payment.pack) != (user_id, pack.code):
+        raise IdempotencyConflict(_("This purchase form was already used for another purchase."))
+    if not created:
+        return payment
+
+    provider = get_payment_provider()
+    result = provider.charge(
+        amount_cents=pack.price_cents, currency=pack.currency,
+        description=f"Atelier {pack.tokens} tokens", idempotency_key=payment.idempotency_key,
+    )
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.status != Payment.Status.PENDING:
+            return payment
+        payment.provider = provider.name
+        payment.provider_reference = result.reference
+        payment.status = Payment.Status.SUCCEEDED if result.succeeded else Payment.Status.FAILED
+        payment.save(update_fields=["provider", "provider_reference", "status"])
+        if result.succeeded:
+            ledger_credit(
+                user_id=user_id, amount=pack.tokens, kind=LedgerEntry.Kind.PURCHASE,
+                reason=_("Bought the %(pack)s pack") % {"pack": pack.label},
+                idempotency_key=f"payment:{payment.pk}", payment=payment,
+            )
+    return payment
+
+
+def ledger_credit_earning(*, generation) -> LedgerEntry | None:
+    """Credit the style's artist their share of a completed generation, once.
+
+    Nothing when artists generate with their own style, when the share
+    rounds to zero, or when the generation's charge was refunded.
+    """
+    artist_id = generation.style.artist_id
+    if artist_id == generation.user_id:
+        return None
+    amount = generation.cost * settings.ARTIST_SHARE_PERCENT // 100
+    if amount <= 0:
+        return None
+    if LedgerEntry.objects.filter(generation=generation, kind=LedgerEntry.Kind.REFUND).exists():
+        return None
+    return ledger_credit(
+        user_id=artist_id, amount=amount, kind=LedgerEntry.Kind.EARN,
+        reason=_("Earned from a generation with %(style)s") % {"style": generation.style.name},
+        idempotency_key=f"earn:{generation.pk}", generation=generation,
+    )
