@@ -21,6 +21,12 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _no_embedded_worker(settings):
+    # Unit tests must not start background jobs; tests that want the worker run it themselves.
+    settings.EMBEDDED_WORKER = False
+
+
+@pytest.fixture(autouse=True)
 def _isolated_cache():
     from django.core.cache import cache
 

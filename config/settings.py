@@ -43,6 +43,8 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Workers authenticate to the webhook API with this bearer token.
 INTERNAL_API_TOKEN = os.environ.get("INTERNAL_API_TOKEN", "dev-internal-token")
 AMQP_URL = os.environ.get("AMQP_URL", "")
+# Without AMQP_URL, jobs go to the reference worker in a thread of this process.
+EMBEDDED_WORKER = env_bool("EMBEDDED_WORKER", True)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -249,7 +251,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # pika logs every failed connect at ERROR; our publisher logs one line per attempt instead.
+        "pika": {"level": "CRITICAL"},
+    },
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/semantic.html"
