@@ -1,0 +1,59 @@
+"""`python -m worker`: consume Atelier's job queues until SIGTERM or SIGINT.
+
+Environment: ATELIER_AMQP_URL (or AMQP_URL) for the broker, ATELIER_WORKER_TOKEN
+(or INTERNAL_API_TOKEN) for the webhook API.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+
+import pika
+
+from worker.client import AtelierClient
+from worker.consumer import HANDLERS, ConfigurationError, Consumer
+
+DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
+
+logger = logging.getLogger("worker")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m worker", description="Atelier's reference AI worker.")
+    queues = sorted(HANDLERS)
+    parser.add_argument("--queues", nargs="+", choices=queues, default=queues, help="queues to consume (default: both)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # pika logs a traceback for every failed connection attempt; the consumer already says so in one line.
+    logging.getLogger("pika").setLevel(logging.CRITICAL)
+
+    token = os.environ.get("ATELIER_WORKER_TOKEN") or os.environ.get("INTERNAL_API_TOKEN")
+    if not token:
+        logger.error("set ATELIER_WORKER_TOKEN (or INTERNAL_API_TOKEN) to Atelier's worker token")
+        return 2
+    url = os.environ.get("ATELIER_AMQP_URL") or os.environ.get("AMQP_URL") or DEFAULT_AMQP_URL
+    consumer = Consumer(pika.URLParameters(url), AtelierClient(token), queues={queue: queue for queue in args.queues})
+
+    def stop(signum, frame) -> None:
+        logger.info("%s received; stopping after the current job", signal.Signals(signum).name)
+        consumer.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        consumer.run()
+    except ConfigurationError as exc:
+        logger.critical("%s", exc)
+        return 1
+    finally:
+        consumer.close()
+    logger.info("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

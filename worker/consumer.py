@@ -1,0 +1,208 @@
+"""The RabbitMQ side: take jobs from the queues, run them, ack, retry.
+
+One BlockingConnection per process, driven from the main thread only (pika
+connections are not thread-safe). A job runs in a helper thread while the
+main thread keeps serving the connection, so a long job does not miss
+broker heartbeats. A delivery is acked only once its handler returned: the
+final webhook call succeeded, or the job was already over.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+import pika
+from pika.exceptions import AMQPError
+
+from worker.client import AtelierError, JobGone, RetriableError
+from worker.jobs import MalformedMessage, handle_generation, handle_training
+
+logger = logging.getLogger(__name__)
+
+HANDLERS = {"model_training": handle_training, "image_generation": handle_generation}
+ATTEMPT_HEADER = "x-atelier-attempt"
+MAX_ATTEMPTS = 3
+RECONNECT_DELAY = 5.0
+
+
+class ConfigurationError(RuntimeError):
+    """Atelier refused the worker token: stop and leave the jobs queued for a worker that is set up right."""
+
+
+@dataclass
+class _Delivery:
+    queue: str
+    tag: int
+    properties: pika.BasicProperties
+    body: bytes
+
+    @property
+    def attempt(self) -> int:
+        try:
+            return max(1, int((self.properties.headers or {}).get(ATTEMPT_HEADER, 1)))
+        except (TypeError, ValueError):
+            return 1
+
+
+class Consumer:
+    """queues maps each queue to consume to a key of HANDLERS (tests consume throwaway queues)."""
+
+    def __init__(
+        self,
+        parameters: pika.ConnectionParameters,
+        client,
+        *,
+        queues: dict[str, str] | None = None,
+        retry_delay: float = 5.0,
+    ) -> None:
+        self.parameters = parameters
+        self.client = client
+        self.queues = queues or {name: name for name in HANDLERS}
+        self.retry_delay = retry_delay
+        self.stopping = False
+        self.connection: pika.BlockingConnection | None = None
+        self.channel = None
+        self._pending: collections.deque[_Delivery] = collections.deque()
+
+    def connect(self) -> None:
+        self.connection = pika.BlockingConnection(self.parameters)
+        self.channel = self.connection.channel()
+        self.channel.confirm_delivery()  # a republished retry must be safe on the broker before the original is acked
+        self.channel.basic_qos(prefetch_count=1)
+        for queue in self.queues:
+            self.channel.queue_declare(queue=queue, durable=True)  # same arguments as Atelier's publisher
+            self.channel.basic_consume(queue, functools.partial(self._on_delivery, queue))
+        logger.info("consuming %s from %s:%s", ", ".join(self.queues), self.parameters.host, self.parameters.port)
+
+    def _on_delivery(self, queue, channel, method, properties, body) -> None:
+        self._pending.append(_Delivery(queue, method.delivery_tag, properties, body))
+
+    def poll(self, time_limit: float = 1.0) -> bool:
+        """Wait up to time_limit for a delivery and process one; True when one was processed."""
+        if not self._pending:
+            self.connection.process_data_events(time_limit=time_limit)
+        if not self._pending:
+            return False
+        self._process(self._pending.popleft())
+        return True
+
+    def run(self) -> None:
+        """Consume until stop(); reconnects after the broker goes away."""
+        while not self.stopping:
+            try:
+                if self.connection is None or not self.connection.is_open:
+                    self.connect()
+                self.poll()
+            except AMQPError as exc:
+                logger.warning("no connection to the broker (%r); retrying in %.0f s", exc, RECONNECT_DELAY)
+                self.close()
+                self._pause(RECONNECT_DELAY)
+
+    def stop(self) -> None:
+        """Safe to call from a signal handler: it only sets a flag."""
+        self.stopping = True
+
+    def _pause(self, seconds: float) -> None:
+        # Short sleeps rather than an Event: an Event's lock is not safe to take in a signal handler.
+        deadline = time.monotonic() + seconds
+        while not self.stopping and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+    def close(self) -> None:
+        """Close the connection; deliveries not yet acked go back to their queue."""
+        self._pending.clear()  # delivery tags die with their channel
+        if self.connection is not None and self.connection.is_open:
+            try:
+                self.connection.close()
+            except AMQPError:
+                pass
+        self.connection = self.channel = None
+
+    def _process(self, delivery: _Delivery) -> None:
+        message_id = delivery.properties.message_id
+        try:
+            message = json.loads(delivery.body)
+            if not isinstance(message, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as exc:  # includes a body that is not UTF-8
+            logger.error("dropping malformed message %s on %s: %s", message_id, delivery.queue, exc)
+            self.channel.basic_ack(delivery.tag)
+            return
+        handler = HANDLERS[self.queues[delivery.queue]]
+        logger.info("job %s from %s, attempt %d", message_id, delivery.queue, delivery.attempt)
+        try:
+            outcome = self._call(handler, message)
+            logger.info("job %s: %s", message_id, outcome)
+        except AMQPError:
+            raise  # the connection is gone: no ack is possible, the broker will redeliver
+        except MalformedMessage as exc:
+            logger.error("dropping message %s on %s: %s", message_id, delivery.queue, exc)
+        except RetriableError as exc:
+            logger.warning("job %s attempt %d failed: %s (%s)", message_id, delivery.attempt, exc, exc.detail)
+            if delivery.attempt >= MAX_ATTEMPTS:
+                reason = f"The worker could not finish this job after {MAX_ATTEMPTS} attempts: {exc}."
+                self._report_failed(message, reason)
+            else:
+                self.connection.sleep(self.retry_delay * delivery.attempt)
+                self._republish(delivery, delivery.attempt + 1)
+        except AtelierError as exc:
+            if exc.status in (401, 403):
+                raise ConfigurationError(f"Atelier refused the worker token: {exc.detail}") from exc
+            logger.error("job %s refused by Atelier: %s", message_id, exc.detail)
+            self._report_failed(message, f"The worker could not finish this job: {exc}.")
+        except Exception:
+            logger.exception("job %s crashed the worker", message_id)
+            self._report_failed(message, "The worker hit an internal error while working on this job.")
+        self.channel.basic_ack(delivery.tag)
+
+    def _call(self, handler, message: dict) -> str:
+        """Run handler(message, client) in a thread while this thread keeps the connection alive."""
+        result: dict = {}
+
+        def target() -> None:
+            try:
+                result["outcome"] = handler(message, self.client)
+            except BaseException as exc:  # handed over to the main thread, re-raised there
+                result["error"] = exc
+
+        thread = threading.Thread(target=target, name="atelier-job", daemon=True)
+        thread.start()
+        try:
+            while thread.is_alive():
+                thread.join(0.2)
+                self.connection.process_data_events(time_limit=0)
+        except AMQPError:
+            thread.join()  # never let the redelivered copy run beside this one
+            raise
+        if "error" in result:
+            raise result["error"]
+        return result["outcome"]
+
+    def _republish(self, delivery: _Delivery, attempt: int) -> None:
+        headers = {**(delivery.properties.headers or {}), ATTEMPT_HEADER: attempt}
+        properties = pika.BasicProperties(
+            content_type=delivery.properties.content_type or "application/json",
+            delivery_mode=pika.DeliveryMode.Persistent,
+            message_id=delivery.properties.message_id,
+            headers=headers,
+        )
+        self.channel.basic_publish("", delivery.queue, delivery.body, properties, mandatory=True)
+        logger.info("job %s requeued for attempt %d", delivery.properties.message_id, attempt)
+
+    def _report_failed(self, message: dict, reason: str) -> None:
+        url = message.get("webhook_url")
+        if not isinstance(url, str):
+            return
+        try:
+            self.client.patch_status(url, status="failed", failure_reason=reason)
+        except JobGone:
+            pass
+        except AtelierError as exc:
+            # Give up rather than loop: Atelier's own timeout will end the job.
+            logger.error("could not report job failed at %s: %s", url, exc.detail)
