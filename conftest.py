@@ -21,6 +21,11 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _no_embedded_worker(settings):
     # Unit tests must not start background jobs; tests that want the worker run it themselves.
     settings.EMBEDDED_WORKER = False

@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from marketplace.accounts import views
 
 app_name = "accounts"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("account/profile/", views.profile, name="profile"),
+    path("account/profile/edit/", views.profile_edit, name="profile-edit"),
+    path("artists/<str:username>/", views.artist, name="artist"),
+]

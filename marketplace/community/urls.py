@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from marketplace.community import views
 
 app_name = "community"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("feed/", views.feed, name="feed"),
+]

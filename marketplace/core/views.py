@@ -11,13 +11,8 @@ from marketplace.styles.models import Style
 
 @require_GET
 def home(request: HtmxHttpRequest):
-    featured = (
-        Style.objects.live()
-        .select_related("artist")
-        .prefetch_related("tags", "training_images")
-        .order_by("-trained_at", "-id")[:8]
-    )
-    latest = Generation.objects.public().select_related("user", "style").order_by("-created_at", "-id")[:12]
+    featured = Style.objects.live().for_cards().order_by("-trained_at", "-id")[:8]
+    latest = Generation.objects.public().for_cards().order_by("-created_at", "-id")[:12]
     return render(request, "core/home.html", {"featured_styles": featured, "latest_images": latest})
 
 

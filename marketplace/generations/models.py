@@ -1,19 +1,38 @@
+from django.apps import apps
 from django.conf import settings
 from django.db import models
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.core.models import TimeStampedModel
 from marketplace.styles.models import Style, Tag
 
+PUBLIC = Q(visibility="public", status="completed", style__deleted_at__isnull=True)
+
 
 class GenerationQuerySet(models.QuerySet):
     def public(self):
-        return self.filter(
-            visibility=Generation.Visibility.PUBLIC,
-            status=Generation.Status.COMPLETED,
-            style__deleted_at__isnull=True,
-        )
+        return self.filter(PUBLIC)
+
+    def visible_to(self, user):
+        """Public completed images for everyone; owners and staff also see private, pending and failed ones."""
+        if user.is_staff:
+            return self
+        if user.is_authenticated:
+            return self.filter(PUBLIC | Q(user=user))
+        return self.public()
+
+    def for_cards(self):
+        """Everything components/generation_card.html reads, in one query."""
+        # Counted in subqueries: joining likes and comments together would multiply rows.
+        def count(model_name: str):
+            model = apps.get_model("community", model_name)
+            counted = model.objects.filter(generation=OuterRef("pk")).order_by().values("generation")
+            return Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")), 0)
+
+        return self.select_related("user", "style").annotate(like_count=count("Like"), comment_count=count("Comment"))
 
 
 class Generation(TimeStampedModel):

@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from marketplace.generations import views
 
 app_name = "generations"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("generations/<int:pk>/", views.detail, name="detail"),
+]

@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy
 
+from marketplace.core.admin import ReadOnlyModelAdmin
 from marketplace.jobs.models import OutboxMessage
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ReadOnlyModelAdmin):
     """What was (or still is to be) published to the broker; the relay alone writes these rows."""
 
     list_display = ("id", "queue", "created_at", "sent_at", "attempts", "next_attempt_at", "error")
@@ -18,11 +19,3 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     def error(self, obj: OutboxMessage) -> str:
         return Truncator(obj.last_error).chars(80)
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from marketplace.ledger import views
 
 app_name = "ledger"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("wallet/", views.wallet, name="wallet"),
+    path("wallet/balance/", views.balance, name="balance"),
+]

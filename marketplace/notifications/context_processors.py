@@ -1,9 +1,17 @@
-from django.utils.functional import SimpleLazyObject
+from functools import cache
 
 
 def unread_notifications(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"unread_notifications": 0}
-    # Lazy: pages that never show the bell (JSON, fragments) pay no query.
-    return {"unread_notifications": SimpleLazyObject(lambda: user.notifications.filter(is_read=False).count())}
+
+    # A memoised callable rather than a SimpleLazyObject: templates call it,
+    # so pages that never show the bell pay no query, pages that do pay one,
+    # and {% blocktranslate count %} gets a real int (a lazy proxy breaks
+    # plural rules that use arithmetic, such as Polish n % 10).
+    @cache
+    def count() -> int:
+        return user.notifications.filter(is_read=False).count()
+
+    return {"unread_notifications": count}

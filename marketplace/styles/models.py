@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +32,26 @@ class Tag(models.Model):
 class StyleQuerySet(models.QuerySet):
     def live(self):
         return self.filter(training_status=Style.Status.COMPLETED, deleted_at__isnull=True)
+
+    def visible_to(self, user):
+        """Live styles for everyone; owners and staff also see unlisted ones (pending, failed, deleted)."""
+        if user.is_staff:
+            return self
+        if user.is_authenticated:
+            return self.filter(Q(training_status=Style.Status.COMPLETED, deleted_at__isnull=True) | Q(artist=user))
+        return self.live()
+
+    def for_cards(self):
+        """Everything components/style_card.html reads, in a fixed number of queries."""
+        # Only the first image per style, not whole training sets of up to 100. A sliced Prefetch would
+        # need to_attr; filtering keeps style.training_images.all usable, which the card template reads.
+        first_image = (
+            TrainingImage.objects.filter(style=models.OuterRef("style")).order_by("position", "id").values("pk")[:1]
+        )
+        cover = models.Prefetch(
+            "training_images", queryset=TrainingImage.objects.filter(pk=models.Subquery(first_image))
+        )
+        return self.select_related("artist").prefetch_related("tags", cover)
 
 
 class Style(TimeStampedModel):

@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from marketplace.styles import views
 
 app_name = "styles"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("styles/", views.catalog, name="catalog"),
+    path("styles/<slug:slug>/", views.detail, name="detail"),
+    path("studio/", views.studio, name="studio"),
+]

@@ -5,6 +5,7 @@ import sys
 
 import pytest
 from django.conf import settings as django_settings
+from django.test import override_settings
 
 CLOSED_PORT = 9  # discard: nothing listens there
 
@@ -30,15 +31,16 @@ def test_health_503_when_broker_down(client, settings):
 
 
 @pytest.mark.django_db
-def test_health_503_when_cache_down(client, settings):
-    settings.CACHES = {
+def test_health_503_when_cache_down(client):
+    dead_redis = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{CLOSED_PORT}/0",
             "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
         }
     }
-    response = client.get("/api/health")
+    with override_settings(CACHES=dead_redis):
+        response = client.get("/api/health")
     assert response.status_code == 503
     assert response.json()["failing"] == ["cache"]
 

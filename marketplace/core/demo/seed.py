@@ -1,0 +1,188 @@
+"""Write the demo marketplace into the database, once.
+
+Every row is found by a natural key before it is created (email, style
+slug, generation (user, style, seed), like/follow/comment tuples,
+notification dedupe_key), so running the seed again creates nothing.
+Pictures are only drawn for rows that are new.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+from allauth.account.models import EmailAddress
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketplace.accounts.models import User
+from marketplace.accounts.services import user_grant_welcome_bonus
+from marketplace.community.models import Comment, Follow, Like
+from marketplace.core.demo import art, content
+from marketplace.generations.models import Generation
+from marketplace.generations.pricing import generation_cost
+from marketplace.notifications.models import Notification
+from marketplace.styles.models import Style, Tag, TrainingImage
+
+TRAINING_IMAGES_PER_STYLE = 10
+IMAGE_SIZES = {"1:1": (512, 512), "1:2": (512, 1024), "2:2": (1024, 1024)}
+
+
+def _backdate(obj, when: datetime, **extra) -> None:
+    # created_at is auto_now_add, so a past date can only be written after the insert.
+    type(obj).objects.filter(pk=obj.pk).update(created_at=when, **extra)
+
+
+def _store(field_file, name: str, data: bytes, *, save: bool) -> None:
+    # An ImageField only reads width/height from content that has a name.
+    field_file.save(name, ContentFile(data, name=name), save=save)
+
+
+def _user(spec: content.DemoUser, created: Counter) -> User:
+    user = User.objects.filter(email__iexact=spec.email).first()
+    if user is None:
+        fields = {"display_name": spec.display_name, "bio": spec.bio}
+        if spec.staff:
+            user = User.objects.create_superuser(spec.username, spec.email, content.PASSWORD, **fields)
+        else:
+            role = User.Role.ARTIST if spec.artist else User.Role.USER
+            user = User.objects.create_user(spec.username, spec.email, content.PASSWORD, role=role, **fields)
+        if spec.avatar_palette:
+            picture = art.avatar(initials=spec.initials, palette=spec.avatar_palette, seed=spec.username)
+            _store(user.avatar, f"{spec.username}.jpg", art.to_jpeg(picture), save=True)
+        created["users"] += 1
+    EmailAddress.objects.get_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+    user_grant_welcome_bonus(user=user)
+    return user
+
+
+def _tags(names) -> list[Tag]:
+    return [Tag.objects.get_or_create(name=name)[0] for name in names]
+
+
+def _style(spec: content.DemoStyle, index: int, artist: User, now: datetime, created: Counter) -> Style:
+    style = Style.objects.filter(slug=spec.slug).first()
+    if style is not None:
+        return style
+    started = now - timedelta(days=30 - 2 * index)
+    done = spec.status == Style.Status.COMPLETED
+    style = Style.objects.create(
+        artist=artist, slug=spec.slug, name=spec.name, description=spec.description,
+        price_per_generation=spec.price, commercial_use=spec.commercial_use, credit_required=spec.credit_required,
+        training_status=spec.status, failure_reason=spec.failure_reason,
+        training_progress={"completed": 100, "failed": 40}.get(spec.status, 0),
+        training_started_at=None if spec.status == Style.Status.PENDING else started,
+        trained_at=started + timedelta(minutes=25) if done else None,
+    )
+    _backdate(style, started - timedelta(minutes=5))
+    style.tags.add(*_tags(spec.tags))
+    for position in range(TRAINING_IMAGES_PER_STYLE):
+        picture = art.draw(spec.recipe, palette=spec.palette, seed=index * 100 + position)
+        image = TrainingImage(style=style, position=position)
+        name = f"{spec.slug}-{position:02d}.jpg"
+        _store(image.image, name, art.to_jpeg(picture), save=False)
+        _store(image.thumbnail, name, art.to_jpeg(picture, max_side=art.THUMBNAIL_SIZE), save=False)
+        image.save()
+    created["styles"] += 1
+    created["training images"] += TRAINING_IMAGES_PER_STYLE
+    return style
+
+
+def _generation(*, user: User, style: Style, spec: content.DemoStyle, subject: tuple[str, ...], number: int,
+                now: datetime, created: Counter) -> Generation:
+    seed = 7000 + number * 101
+    generation = Generation.objects.filter(user=user, style=style, seed=seed).first()
+    if generation is not None:
+        return generation
+    aspect_ratio = content.ASPECT_RATIOS[number % len(content.ASPECT_RATIOS)]
+    prompt_tags = (*subject, spec.tags[0])
+    # Spread over the last five days, interleaving styles so the feed is mixed.
+    when = now - timedelta(hours=1 + (number * 7) % 24 * 5)
+    generation = Generation.objects.create(
+        user=user, style=style, seed=seed, prompt=", ".join(prompt_tags), aspect_ratio=aspect_ratio,
+        cost=generation_cost(price_per_generation=style.price_per_generation, aspect_ratio=aspect_ratio),
+        status=Generation.Status.COMPLETED, progress=100, visibility=Generation.Visibility.PUBLIC,
+        started_at=when + timedelta(seconds=3), finished_at=when + timedelta(seconds=25 + number % 20),
+    )
+    picture = art.draw(spec.recipe, palette=spec.palette, seed=seed, size=IMAGE_SIZES[aspect_ratio])
+    _store(generation.image, f"demo-{spec.slug}-{seed}.jpg", art.to_jpeg(picture), save=True)
+    generation.tags.add(*_tags(prompt_tags))
+    _backdate(generation, when, updated_at=generation.finished_at)
+    created["generations"] += 1
+    return generation
+
+
+def _community(users: list[User], artists: list[User], generations: list[Generation], created: Counter) -> None:
+    for number, generation in enumerate(generations):
+        for rank, user in enumerate(users):
+            # Roughly three in five people like any picture, a different three each time.
+            if user != generation.user and (number * 7 + rank * 3) % 5 < 3:
+                created["likes"] += Like.objects.get_or_create(user=user, generation=generation)[1]
+        if number % 3 == 2:
+            continue
+        commenter = next(u for u in users[number % len(users):] + users if u != generation.user)
+        body = content.COMMENTS[number % len(content.COMMENTS)]
+        thread = [(commenter, body)] + ([(generation.user, content.OWNER_REPLY)] if number % 4 == 0 else [])
+        for minutes, (author, text) in enumerate(thread, start=1):
+            comment, made = Comment.objects.get_or_create(user=author, generation=generation, body=text)
+            if made:
+                _backdate(comment, generation.finished_at + timedelta(minutes=minutes * 17))
+                created["comments"] += 1
+    for follower in users:
+        followed = artists if not follower.is_artist else [artists[(artists.index(follower) + 1) % len(artists)]]
+        for artist in followed:
+            created["follows"] += Follow.objects.get_or_create(follower=follower, following=artist)[1]
+
+
+def _notify(style: Style, index: int, created: Counter) -> None:
+    if style.training_status == Style.Status.COMPLETED:
+        kind, link = Notification.Kind.TRAINING_COMPLETE, style.get_absolute_url()
+        message = _("Your style model %(name)s is ready!") % {"name": style.name}
+    elif style.training_status == Style.Status.FAILED:
+        kind, link = Notification.Kind.TRAINING_FAILED, reverse("styles:studio")
+        message = _("Training failed for %(name)s. %(reason)s") % {"name": style.name, "reason": style.failure_reason}
+    else:
+        return
+    notification, made = Notification.objects.get_or_create(
+        dedupe_key=f"demo:{kind}:{style.slug}",
+        defaults={"recipient": style.artist, "kind": kind, "message": message[:500], "link": link,
+                  "is_read": index % 2 == 0},
+    )
+    if made:
+        _backdate(notification, style.trained_at or style.training_started_at)
+        created["notifications"] += 1
+
+
+def demo_seed() -> Counter:
+    """Create whatever part of the demo marketplace is missing; return what was created.
+
+    One transaction: a failure leaves no half-seeded rows (files already
+    written to storage stay behind, unreferenced). Demo generations are
+    history, so they are not charged and have no ledger rows; every demo
+    user gets the welcome bonus through the usual idempotent service.
+    """
+    created: Counter = Counter()
+    now = timezone.now()
+    with transaction.atomic():
+        users = {spec.username: _user(spec, created) for spec in content.USERS}
+        styles = [
+            (spec, _style(spec, index, users[spec.artist], now, created)) for index, spec in enumerate(content.STYLES)
+        ]
+        people = [users[spec.username] for spec in content.USERS if not spec.staff]
+        generations = []
+        for index, (spec, style) in enumerate(styles):
+            _notify(style, index, created)
+            if not style.is_live:
+                continue
+            makers = [person for person in people if person != style.artist]
+            for subject in spec.subjects:
+                number = len(generations)
+                generations.append(_generation(
+                    user=makers[number % len(makers)], style=style, spec=spec, subject=subject, number=number,
+                    now=now, created=created,
+                ))
+        _community(people, [person for person in people if person.is_artist], generations, created)
+    return +created  # unary plus drops the zero counts get_or_create added

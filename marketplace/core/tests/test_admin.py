@@ -1,0 +1,253 @@
+import io
+import itertools
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect, ForeignKeyRawIdWidget, RelatedFieldWidgetWrapper
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.forms import ModelChoiceField, ModelMultipleChoiceField
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from PIL import Image
+
+from marketplace.accounts.models import User
+from marketplace.community.models import Comment, Follow, Like
+from marketplace.generations.models import Generation
+from marketplace.jobs.models import OutboxMessage
+from marketplace.ledger.models import LedgerEntry, Payment
+from marketplace.ledger.services import ledger_credit
+from marketplace.notifications.models import Notification
+from marketplace.styles.models import Style, Tag, TrainingImage
+
+REGISTERED = sorted(model._meta.label for model in admin.site._registry)
+OURS = [label for label in REGISTERED if label.split(".")[0] in {
+    "accounts", "styles", "generations", "ledger", "community", "notifications", "jobs",
+}]
+
+
+def png(name: str = "a.png") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 6), "teal").save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+@pytest.fixture
+def make_rows(make_user, make_style, make_generation):
+    """Saves one row of every model the admin shows; returns them keyed by model label."""
+    counter = itertools.count(1)
+
+    def make():
+        n = next(counter)
+        user, artist = make_user(display_name=f"Ada {n}"), make_user(role=User.Role.ARTIST)
+        tag = Tag.objects.create(name=f"ink{n}")
+        style = make_style(artist=artist, tags=[tag.name])
+        generation = make_generation(
+            user=user, style=style, visibility=Generation.Visibility.PUBLIC, status=Generation.Status.COMPLETED
+        )
+        generation.tags.add(tag)
+        payment = Payment.objects.create(
+            user=user, provider="test", pack="small", tokens=100, amount_cents=499, idempotency_key=f"pay-{n}"
+        )
+        entry = ledger_credit(
+            user_id=user.pk, amount=100, kind=LedgerEntry.Kind.PURCHASE, reason="Token pack",
+            idempotency_key=f"pay-{n}", payment=payment,
+        )
+        app = SocialApp.objects.create(provider="google", name=f"Google {n}", client_id=f"id-{n}", secret="secret")
+        account = SocialAccount.objects.create(user=user, provider="google", uid=f"uid-{n}")
+        return {
+            "accounts.User": user,
+            "auth.Group": Group.objects.create(name=f"Moderators {n}"),
+            "account.EmailAddress": EmailAddress.objects.create(
+                user=user, email=user.email, verified=True, primary=True
+            ),
+            "socialaccount.SocialApp": app,
+            "socialaccount.SocialAccount": account,
+            "socialaccount.SocialToken": SocialToken.objects.create(app=app, account=account, token="token"),
+            "styles.Tag": tag,
+            "styles.Style": style,
+            "styles.TrainingImage": TrainingImage.objects.create(style=style, image=png(), position=1),
+            "generations.Generation": generation,
+            "ledger.Payment": payment,
+            "ledger.LedgerEntry": entry,
+            "community.Follow": Follow.objects.create(follower=user, following=artist),
+            "community.Like": Like.objects.create(user=artist, generation=generation),
+            "community.Comment": Comment.objects.create(user=artist, generation=generation, body="Lovely light"),
+            "notifications.Notification": Notification.objects.create(
+                recipient=artist, actor=user, kind=Notification.Kind.FOLLOW, message="Ada followed you"
+            ),
+            "jobs.OutboxMessage": OutboxMessage.objects.create(queue="generation", payload={"id": n}, attempts=2),
+        }
+
+    return make
+
+
+@pytest.fixture
+def rows(make_rows):
+    return make_rows()
+
+
+def test_every_registered_model_has_a_row_in_these_tests(rows):
+    assert sorted(rows) == REGISTERED
+
+
+@pytest.mark.parametrize("label", REGISTERED)
+def test_changelist_and_change_page_open(admin_client, rows, label):
+    obj = rows[label]
+    opts = obj._meta
+    change_url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+
+    changelist = admin_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+    change = admin_client.get(change_url)
+
+    assert changelist.status_code == 200
+    assert change_url in changelist.content.decode()
+    assert change.status_code == 200
+
+
+@pytest.mark.parametrize("label", OURS)
+def test_changelist_queries_do_not_grow_with_rows(admin_client, make_rows, label):
+    opts = make_rows()[label]._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    admin_client.get(url)  # warm the session and content-type caches
+
+    with CaptureQueriesContext(connection) as one_row:
+        admin_client.get(url)
+    make_rows(), make_rows()
+    with CaptureQueriesContext(connection) as three_rows:
+        page = admin_client.get(url)
+
+    assert page.context["cl"].result_count >= 3
+    assert len(three_rows) == len(one_row)
+
+
+def _is_lookup_widget(widget) -> bool:
+    if isinstance(widget, RelatedFieldWidgetWrapper):
+        widget = widget.widget
+    return isinstance(widget, (ForeignKeyRawIdWidget, AutocompleteSelect))
+
+
+@pytest.mark.parametrize("label", OURS)
+def test_editable_foreign_keys_use_lookup_widgets_not_full_selects(admin_user, rows, label):
+    obj = rows[label]
+    model_admin = admin.site._registry[type(obj)]
+    request = RequestFactory().get("/")
+    request.user = admin_user
+    # (form, the inline's own foreign key to the parent, which the formset fills in itself)
+    forms = [(model_admin.get_form(request, obj), None)] if model_admin.has_change_permission(request, obj) else []
+    forms += [
+        (formset.form, formset.fk.name)
+        for formset, inline in model_admin.get_formsets_with_inlines(request, obj)
+        if inline.has_change_permission(request, obj) or inline.has_add_permission(request, obj)
+    ]
+
+    choosers = [
+        (form.__name__, name)
+        for form, parent_fk in forms
+        for name, field in form.base_fields.items()
+        if isinstance(field, ModelChoiceField) and not isinstance(field, ModelMultipleChoiceField)
+        and name != parent_fk and not _is_lookup_widget(field.widget)
+    ]
+
+    assert choosers == []
+
+
+def test_style_change_saves_moderation_fields_but_not_training_fields(admin_client, style):
+    url = reverse("admin:styles_style_change", args=[style.pk])
+    response = admin_client.post(url, {
+        "name": "Ink Wash II", "description": "Calmer", "price_per_generation": 7, "commercial_use": "",
+        "credit_required": "on", "training_status": Style.Status.FAILED, "training_progress": 3,
+        "deleted_at": "2020-01-01 00:00:00", "slug": "hijacked",
+        "styletag_set-TOTAL_FORMS": 0, "styletag_set-INITIAL_FORMS": 0,
+        "training_images-TOTAL_FORMS": 0, "training_images-INITIAL_FORMS": 0,
+    })
+
+    assert response.status_code == 302
+    style.refresh_from_db()
+    assert (style.name, style.description, style.price_per_generation) == ("Ink Wash II", "Calmer", 7)
+    assert (style.commercial_use, style.credit_required) == (False, True)
+    assert style.training_status == Style.Status.COMPLETED
+    assert style.training_progress == 0
+    assert style.deleted_at is None
+    assert style.slug != "hijacked"
+
+
+def test_style_cannot_be_added_or_hard_deleted(admin_client, style):
+    assert admin_client.get(reverse("admin:styles_style_add")).status_code == 403
+    assert admin_client.post(reverse("admin:styles_style_delete", args=[style.pk]), {"post": "yes"}).status_code == 403
+    assert Style.objects.filter(pk=style.pk).exists()
+
+
+def test_soft_delete_action_hides_styles_and_keeps_the_first_deletion_time(admin_client, make_style):
+    live, gone = make_style(name="Live"), make_style(name="Gone")
+    admin_client.post(
+        reverse("admin:styles_style_changelist"), {"action": "soft_delete", "_selected_action": [gone.pk]}
+    )
+    gone.refresh_from_db()
+    first_deleted_at = gone.deleted_at
+
+    response = admin_client.post(
+        reverse("admin:styles_style_changelist"),
+        {"action": "soft_delete", "_selected_action": [live.pk, gone.pk]},
+        follow=True,
+    )
+
+    live.refresh_from_db()
+    gone.refresh_from_db()
+    assert first_deleted_at is not None
+    assert gone.deleted_at == first_deleted_at
+    assert live.deleted_at is not None
+    assert set(Style.objects.live()) == set()
+    assert "Soft-deleted 1 style." in response.content.decode()
+
+
+def test_soft_delete_is_offered_on_the_style_change_page(admin_client, style):
+    url = reverse("admin:styles_style_change", args=[style.pk])
+    assert 'value="soft_delete"' in admin_client.get(url).content.decode()
+
+    response = admin_client.post(url, {"CHANGE_FORM-action": "soft_delete", "_selected_action": [style.pk]})
+
+    assert response.status_code == 302
+    style.refresh_from_db()
+    assert style.deleted_at is not None
+
+
+def test_generation_change_saves_visibility_only(admin_client, make_generation):
+    generation = make_generation()
+    response = admin_client.post(
+        reverse("admin:generations_generation_change", args=[generation.pk]),
+        {
+            "visibility": Generation.Visibility.PUBLIC, "status": Generation.Status.COMPLETED, "cost": 1, "seed": 7,
+            "generationtag_set-TOTAL_FORMS": 0, "generationtag_set-INITIAL_FORMS": 0,
+        },
+    )
+
+    assert response.status_code == 302
+    generation.refresh_from_db()
+    assert generation.visibility == Generation.Visibility.PUBLIC
+    assert (generation.status, generation.cost, generation.seed) == (Generation.Status.QUEUED, 5, 42)
+
+
+@pytest.mark.parametrize("url_name", ["admin:jobs_outboxmessage_change", "admin:jobs_outboxmessage_delete"])
+def test_outbox_messages_are_read_only(admin_client, url_name):
+    message = OutboxMessage.objects.create(queue="training", payload={"style": 1})
+
+    response = admin_client.post(reverse(url_name, args=[message.pk]), {"queue": "other", "post": "yes"})
+
+    assert response.status_code == 403
+    message.refresh_from_db()
+    assert message.queue == "training"
+
+
+def test_staff_can_add_a_user_who_starts_with_no_tokens(admin_client):
+    response = admin_client.post(reverse("admin:accounts_user_add"), {
+        "username": "newcomer", "usable_password": "true",
+        "password1": "a-long-unusual-passphrase", "password2": "a-long-unusual-passphrase",
+    })
+
+    assert response.status_code == 302
+    assert User.objects.get(username="newcomer").token_balance == 0

@@ -1,0 +1,157 @@
+import io
+import re
+from pathlib import Path
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.management import call_command
+from django.db.models import Count, Sum
+from django.urls import reverse
+from PIL import Image
+
+from marketplace.accounts.models import User
+from marketplace.community.models import Comment, Follow, Like
+from marketplace.core.demo import art, seed
+from marketplace.generations.models import Generation
+from marketplace.ledger.models import LedgerEntry
+from marketplace.notifications.models import Notification
+from marketplace.styles.models import Style, Tag, TrainingImage
+
+pytestmark = pytest.mark.django_db
+
+SEEDED_MODELS = (User, EmailAddress, Style, Tag, TrainingImage, Generation, Like, Comment, Follow, Notification,
+                 LedgerEntry)
+
+
+def run_seed() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in SEEDED_MODELS}
+
+
+def media_files() -> list[Path]:
+    return sorted(path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file())
+
+
+def assert_real_picture(field_file, size: tuple[int, int]) -> None:
+    """A picture, not a blank square. Pixel art has few colours by design, so
+    the bar is several colours with none covering nearly the whole image."""
+    with field_file.open("rb"), Image.open(field_file) as img:
+        img = img.convert("RGB")
+        assert img.size == size
+        colors = img.getcolors(maxcolors=img.width * img.height)
+        assert len(colors) >= 5
+        assert max(count for count, _ in colors) < 0.9 * img.width * img.height
+        assert all(low < high for low, high in img.getextrema())
+
+
+def test_seed_fills_the_marketplace():
+    run_seed()
+
+    assert User.objects.filter(role=User.Role.ARTIST).count() == 4
+    assert User.objects.filter(role=User.Role.USER, is_staff=False).count() == 2
+    assert User.objects.get(email="admin@atelier.local").is_superuser
+    live = Style.objects.live().annotate(
+        n_tags=Count("tags", distinct=True), n_images=Count("training_images", distinct=True)
+    )
+    assert live.count() >= 8
+    for style in live:
+        assert style.trained_at is not None
+        assert 2 <= style.price_per_generation <= 15
+        assert 2 <= style.n_tags <= 4
+        assert style.n_images == 10
+    assert {True, False} <= set(live.values_list("commercial_use", flat=True))
+    assert Style.objects.get(training_status=Style.Status.PENDING).training_images.count() == 10
+    assert Style.objects.get(training_status=Style.Status.FAILED).failure_reason
+
+    public = Generation.objects.public()
+    assert public.count() >= 20
+    assert {"1:1", "1:2", "2:2"} <= set(public.values_list("aspect_ratio", flat=True))
+    multiplier = {"1:1": 1, "1:2": 2, "2:2": 4}
+    for generation in public.select_related("style"):
+        assert generation.cost == generation.style.price_per_generation * multiplier[generation.aspect_ratio]
+        assert generation.finished_at and generation.tags.exists()
+    assert not LedgerEntry.objects.exclude(kind=LedgerEntry.Kind.WELCOME).exists()
+
+    assert Like.objects.count() >= 40
+    assert Comment.objects.count() >= 12
+    assert Follow.objects.filter(follower__role=User.Role.USER, following__role=User.Role.ARTIST).count() == 8
+    for artist in User.objects.filter(role=User.Role.ARTIST):
+        assert artist.notifications.count() >= 2
+        assert artist.avatar
+    assert Notification.objects.filter(
+        kind=Notification.Kind.TRAINING_COMPLETE, message="Your style model Harbour Watercolor is ready!"
+    ).exists()
+
+
+def test_every_demo_user_gets_one_welcome_bonus_and_a_verified_email():
+    run_seed()
+
+    for user in User.objects.all():
+        assert user.email.endswith("@atelier.local")
+        assert user.ledger_entries.filter(kind=LedgerEntry.Kind.WELCOME).count() == 1
+        assert user.token_balance == user.ledger_entries.aggregate(total=Sum("amount"))["total"]
+        assert EmailAddress.objects.filter(user=user, email=user.email, verified=True, primary=True).exists()
+
+
+def test_demo_pictures_are_real_images():
+    run_seed()
+
+    for image in TrainingImage.objects.all():
+        assert (image.width, image.height) == (512, 512)
+        assert_real_picture(image.image, (512, 512))
+        assert_real_picture(image.thumbnail, (256, 256))
+    sizes = {"1:1": (512, 512), "1:2": (512, 1024), "2:2": (1024, 1024)}
+    for generation in Generation.objects.all():
+        assert_real_picture(generation.image, sizes[generation.aspect_ratio])
+    for artist in User.objects.filter(role=User.Role.ARTIST):
+        assert_real_picture(artist.avatar, (256, 256))
+
+
+def test_second_run_creates_nothing():
+    first_output = run_seed()
+    counts, files = row_counts(), media_files()
+
+    second_output = run_seed()
+
+    assert "Demo data created" in first_output
+    assert "already present" in second_output
+    assert row_counts() == counts
+    assert media_files() == files
+
+
+def test_printed_login_works_on_the_login_page(client):
+    output = run_seed()
+    password = re.search(r"password for every account: (\S+)\)", output).group(1)
+    assert "lena@atelier.local" in output
+
+    response = client.post(reverse("account_login"), {"login": "lena@atelier.local", "password": password})
+
+    assert response.status_code == 302
+    assert int(client.session["_auth_user_id"]) == User.objects.get(username="lena").pk
+
+
+def test_a_failure_leaves_nothing_behind(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(seed, "_community", broken)
+
+    with pytest.raises(RuntimeError):
+        run_seed()
+
+    assert not any(row_counts().values())
+
+
+def test_art_is_deterministic_per_seed():
+    palette = ("#f6f1e7", "#3a7ca5", "#81c3d7", "#d9a5b3", "#2f6690", "#ffffff")
+    for recipe in art.RECIPES:
+        first = art.draw(recipe, palette=palette, seed=3, size=(128, 256))
+        assert first.size == (128, 256)
+        assert first.tobytes() == art.draw(recipe, palette=palette, seed=3, size=(128, 256)).tobytes()
+        assert first.tobytes() != art.draw(recipe, palette=palette, seed=4, size=(128, 256)).tobytes()
