@@ -8,6 +8,7 @@ from marketplace.core import views as core_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("api/health", core_views.health, name="health"),
+    path("api/", include("marketplace.webhooks.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("marketplace.accounts.urls")),

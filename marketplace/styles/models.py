@@ -116,7 +116,8 @@ class StyleTag(models.Model):
 
 class TrainingImage(models.Model):
     style = models.ForeignKey(Style, on_delete=models.CASCADE, related_name="training_images")
-    image = models.ImageField(upload_to="training/", width_field="width", height_field="height")
+    # Dimensions come from the upload validation (Pillow), which has already decoded the image.
+    image = models.ImageField(upload_to="training/")
     thumbnail = models.ImageField(upload_to="training/thumbs/", blank=True)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)

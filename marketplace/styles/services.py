@@ -1,9 +1,24 @@
 import logging
+import secrets
+from datetime import timedelta
 
+from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
-from marketplace.styles.models import Style
+from marketplace.core.exceptions import ServiceError
+from marketplace.jobs.services import outbox_enqueue
+from marketplace.jobs.sweeps import register_sweep
+from marketplace.notifications.models import Notification
+from marketplace.notifications.services import notification_create
+from marketplace.styles.images import MAX_BYTES, CleanImage, ImageRejected, clean_image
+from marketplace.styles.models import MAX_PRICE, MIN_PRICE, Style, Tag, TrainingImage
+from marketplace.styles.tags import normalise_tag
 
 logger = logging.getLogger(__name__)
 
@@ -20,3 +35,219 @@ def style_soft_delete(*, style: Style, by) -> Style:
             locked.save(update_fields=["deleted_at", "updated_at"])
             logger.info("style %s soft-deleted by user %s", locked.pk, by.pk)
     return locked
+
+
+# --- Training lifecycle (reported by workers through the webhook API) -------------
+
+TRAINING_TRANSITIONS = {
+    Style.Status.PENDING: {Style.Status.TRAINING, Style.Status.FAILED},
+    Style.Status.TRAINING: {Style.Status.COMPLETED, Style.Status.FAILED},
+}
+
+
+class TransitionNotAllowed(ServiceError):
+    code = "conflict"
+
+
+def _notify_training_result(style: Style) -> None:
+    if style.training_status == Style.Status.COMPLETED:
+        kind = Notification.Kind.TRAINING_COMPLETE
+        message = _("Your style model %(name)s is ready!") % {"name": style.name}
+    else:
+        kind = Notification.Kind.TRAINING_FAILED
+        message = _("Training failed for %(name)s. %(reason)s") % {"name": style.name, "reason": style.failure_reason}
+    notification_create(
+        recipient=style.artist, kind=kind, message=message, link=style.get_absolute_url(),
+        dedupe_key=f"training:{style.pk}:{style.training_status}",
+    )
+
+
+def style_report_training(
+    *, style_id: int, status: str, progress: int | None = None, failure_reason: str = ""
+) -> tuple[Style, bool]:
+    """Apply a worker's report. Returns (style, changed).
+
+    pending → training → completed | failed, and pending → failed. The same
+    report twice changes nothing; progress only goes up; anything else
+    raises TransitionNotAllowed and changes nothing. The artist is notified
+    of the outcome exactly once (the notification's dedupe key).
+    Raises Style.DoesNotExist for an unknown id.
+    """
+    with transaction.atomic():
+        style = Style.objects.select_for_update().get(pk=style_id)
+        current = style.training_status
+        if status == current:
+            if status == Style.Status.TRAINING and progress is not None and progress > style.training_progress:
+                style.training_progress = progress
+                style.save(update_fields=["training_progress", "updated_at"])
+                return style, True
+            return style, False
+        if status not in TRAINING_TRANSITIONS.get(current, set()):
+            raise TransitionNotAllowed(
+                _("A style that is %(current)s cannot become %(status)s.") % {"current": current, "status": status}
+            )
+        if status == Style.Status.COMPLETED and not style.model_path:
+            raise TransitionNotAllowed(_("Upload the trained artefact before reporting completed."))
+        now = timezone.now()
+        style.training_status = status
+        if status == Style.Status.TRAINING:
+            style.training_started_at = now
+            style.training_progress = progress or 0
+        elif status == Style.Status.COMPLETED:
+            style.trained_at = now
+            style.training_progress = 100
+        else:
+            style.failure_reason = failure_reason.strip() or _("The training worker stopped without giving a reason.")
+        style.save()
+        if status != Style.Status.TRAINING:
+            _notify_training_result(style)
+        return style, True
+
+
+def style_store_artifact(*, style_id: int, artifact: File) -> Style:
+    """Keep the worker's trained artefact; replaceable until the style is completed or failed."""
+    with transaction.atomic():
+        style = Style.objects.select_for_update().get(pk=style_id)
+        if style.training_status not in (Style.Status.PENDING, Style.Status.TRAINING):
+            raise TransitionNotAllowed(_("The training of this style has ended; its artefact is final."))
+        old_name = style.model_path.name if style.model_path else ""
+        style.model_path.save(f"style-{style.pk}.bin", artifact, save=False)
+        style.save(update_fields=["model_path", "updated_at"])
+    if old_name and old_name != style.model_path.name:
+        style.model_path.storage.delete(old_name)
+    return style
+
+
+@register_sweep
+def style_fail_stalled_trainings() -> int:
+    """Fail trainings running longer than TRAINING_TIMEOUT_MINUTES; returns how many."""
+    limit = timezone.now() - timedelta(minutes=settings.TRAINING_TIMEOUT_MINUTES)
+    stalled = Style.objects.filter(training_status=Style.Status.TRAINING, training_started_at__lt=limit)
+    failed = 0
+    for style_id in stalled.values_list("pk", flat=True):
+        reason = _(
+            "Training took longer than %(minutes)s minutes and was stopped. Your images are kept; "
+            "please try again or contact support."
+        ) % {"minutes": settings.TRAINING_TIMEOUT_MINUTES}
+        try:
+            style_report_training(style_id=style_id, status=Style.Status.FAILED, failure_reason=reason)
+            failed += 1
+        except TransitionNotAllowed:
+            pass  # finished meanwhile
+    return failed
+
+
+# --- Creating a style from an uploaded training set -------------------------------
+
+MIN_TRAINING_IMAGES = 10
+MAX_TRAINING_IMAGES = 100
+MAX_TAGS = 10
+
+
+class UploadRejected(ServiceError):
+    """The training set was refused as a whole; `problems` says what is wrong, file by file."""
+
+    code = "upload_rejected"
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
+def _clean_training_set(files) -> list[CleanImage]:
+    count = len(files)
+    if not MIN_TRAINING_IMAGES <= count <= MAX_TRAINING_IMAGES:
+        raise UploadRejected([
+            _("A training set needs %(min)s to %(max)s images; you sent %(count)s.")
+            % {"min": MIN_TRAINING_IMAGES, "max": MAX_TRAINING_IMAGES, "count": count}
+        ])
+    cleaned, problems = [], []
+    for upload in files:
+        try:
+            if upload.size > MAX_BYTES:  # refuse before reading 100 MB into memory
+                raise ImageRejected(
+                    _("%(name)s is %(size)s; the limit is 10 MB per image.")
+                    % {"name": upload.name, "size": f"{upload.size / (1024 * 1024):.1f} MB"}
+                )
+            upload.seek(0)
+            cleaned.append(clean_image(upload.name, upload.read()))
+        except ImageRejected as exc:
+            problems.append(str(exc))
+    if problems:
+        raise UploadRejected(problems)
+    return cleaned
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:100] or "style"
+    slug = base
+    while Style.objects.filter(slug=slug).exists():
+        slug = f"{base}-{secrets.token_hex(3)}"
+    return slug
+
+
+def training_message(style: Style) -> dict:
+    """The `model_training` message (docs/schemas/training-message.v1.json)."""
+    images = list(style.training_images.order_by("position"))
+    site = settings.SITE_URL
+    return {
+        "version": 1,
+        "type": "training",
+        "style_id": style.pk,
+        "image_paths": [image.image.name for image in images],
+        "image_urls": [
+            site + reverse("webhooks:training-image", args=[style.pk, image.pk]) for image in images
+        ],
+        "num_epochs": settings.TRAINING_EPOCHS,
+        "webhook_url": site + reverse("webhooks:model-status", args=[style.pk]),
+        "artifact_url": site + reverse("webhooks:model-artifact", args=[style.pk]),
+    }
+
+
+def style_create(
+    *,
+    artist,
+    name: str,
+    description: str,
+    tags: list[str],
+    price_per_generation: int,
+    commercial_use: bool,
+    credit_required: bool,
+    files,
+) -> Style:
+    """Create a pending style from a training set and queue its training.
+
+    All or nothing: every image is validated first (UploadRejected lists
+    each bad file); then the style, its tags, its images and the outbox
+    message are written in one transaction. If that fails, the files
+    already written are removed, so nothing is left behind.
+    """
+    if len(tags) > MAX_TAGS:
+        raise ServiceError(_("Use at most %(max)s tags.") % {"max": MAX_TAGS})
+    if not MIN_PRICE <= price_per_generation <= MAX_PRICE:
+        raise ServiceError(_("The price must be between %(min)s and %(max)s tokens.") % {"min": MIN_PRICE, "max": MAX_PRICE})
+    cleaned = _clean_training_set(files)
+    stored: list = []
+    try:
+        with transaction.atomic():
+            style = Style.objects.create(
+                artist=artist, name=name, slug=_unique_slug(name), description=description,
+                price_per_generation=price_per_generation, commercial_use=commercial_use,
+                credit_required=credit_required,
+            )
+            style.tags.set([Tag.objects.get_or_create(name=normalise_tag(tag))[0] for tag in tags])
+            for position, image in enumerate(cleaned):
+                training_image = TrainingImage(style=style, position=position, width=image.width, height=image.height)
+                stem = f"{style.pk}-{position:03d}-{secrets.token_hex(4)}"
+                training_image.image.save(f"{stem}.{image.extension}", ContentFile(image.content), save=False)
+                stored.append(training_image.image)
+                training_image.thumbnail.save(f"{stem}.jpg", ContentFile(image.thumbnail), save=False)
+                stored.append(training_image.thumbnail)
+                training_image.save()
+            outbox_enqueue(queue="model_training", payload=training_message(style))
+    except BaseException:
+        for field_file in stored:
+            field_file.storage.delete(field_file.name)
+        raise
+    logger.info("style %s created by user %s with %d images", style.pk, artist.pk, len(cleaned))
+    return style

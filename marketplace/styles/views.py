@@ -9,14 +9,10 @@ from marketplace.core.types import HtmxHttpRequest
 from marketplace.generations.models import Generation
 from marketplace.generations.pricing import ASPECT_RATIO_MULTIPLIER, generation_cost
 from marketplace.styles.models import Style
+from marketplace.styles.tags import parse_tags
 
 PAGE_SIZE = 20
 SAMPLE_IMAGES = 4
-
-
-def parse_tags(raw: str) -> list[str]:
-    """Turn "Ink, ink,watercolor" into ["ink", "watercolor"]: tag names are stored lowercase."""
-    return list(dict.fromkeys(name.strip().lower() for name in raw.split(",") if name.strip()))
 
 
 @require_GET

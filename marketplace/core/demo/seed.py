@@ -81,7 +81,7 @@ def _style(spec: content.DemoStyle, index: int, artist: User, now: datetime, cre
     style.tags.add(*_tags(spec.tags))
     for position in range(TRAINING_IMAGES_PER_STYLE):
         picture = art.draw(spec.recipe, palette=spec.palette, seed=index * 100 + position)
-        image = TrainingImage(style=style, position=position)
+        image = TrainingImage(style=style, position=position, width=picture.width, height=picture.height)
         name = f"{spec.slug}-{position:02d}.jpg"
         _store(image.image, name, art.to_jpeg(picture), save=False)
         _store(image.thumbnail, name, art.to_jpeg(picture, max_side=art.THUMBNAIL_SIZE), save=False)

@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
             name='TrainingImage',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('image', models.ImageField(height_field='height', upload_to='training/', width_field='width')),
+                ('image', models.ImageField(upload_to='training/')),
                 ('thumbnail', models.ImageField(blank=True, upload_to='training/thumbs/')),
                 ('width', models.PositiveIntegerField(default=0)),
                 ('height', models.PositiveIntegerField(default=0)),

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from marketplace.webhooks import views
+
+app_name = "webhooks"
+
+urlpatterns = [
+    path("models/<int:style_id>/status", views.model_status, name="model-status"),
+    path("models/<int:style_id>/artifact", views.model_artifact, name="model-artifact"),
+    path("models/<int:style_id>/training-images/<int:image_id>", views.training_image, name="training-image"),
+]
