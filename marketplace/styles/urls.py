@@ -1,11 +1,11 @@
 from django.urls import path
 
-from marketplace.styles import views
+from marketplace.styles import studio, views
 
 app_name = "styles"
 
 urlpatterns = [
     path("styles/", views.catalog, name="catalog"),
     path("styles/<slug:slug>/", views.detail, name="detail"),
-    path("studio/", views.studio, name="studio"),
+    path("studio/", studio.studio, name="studio"),
 ]

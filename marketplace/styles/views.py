@@ -1,6 +1,5 @@
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
@@ -47,14 +46,3 @@ def detail(request: HtmxHttpRequest, slug: str):
     ]
     context = {"style": style, "samples": samples, "stats": stats, "prices": prices}
     return render(request, "styles/detail.html", context)
-
-
-@login_required
-@require_GET
-def studio(request: HtmxHttpRequest):
-    styles = (
-        request.user.styles.filter(deleted_at__isnull=True)
-        .annotate(generation_count=Count("generations", filter=Q(generations__status=Generation.Status.COMPLETED)))
-        .order_by("-created_at", "-id")
-    )
-    return render(request, "styles/studio.html", {"styles": styles})
