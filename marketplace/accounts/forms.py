@@ -30,3 +30,11 @@ class ProfileForm(forms.Form):
                 params={"size": filesizeformat(avatar.size), "limit": filesizeformat(AVATAR_MAX_BYTES)},
             )
         return avatar
+
+
+class ArtistForm(ProfileForm):
+    display_name = forms.CharField(
+        label=_("Artist name"),
+        max_length=80,
+        help_text=_("How buyers see you on your styles and your artist page."),
+    )

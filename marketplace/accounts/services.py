@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from marketplace.ledger.models import LedgerEntry
@@ -25,3 +26,11 @@ def user_update_profile(*, user, display_name: str, bio: str, avatar=None) -> No
         user.avatar = avatar
         fields.append("avatar")
     user.save(update_fields=fields)
+
+
+def user_become_artist(*, user, display_name: str, bio: str, avatar=None) -> None:
+    """Any member may sell styles: they need a public name; bio and avatar are optional."""
+    with transaction.atomic():
+        user_update_profile(user=user, display_name=display_name, bio=bio, avatar=avatar)
+        user.role = user.Role.ARTIST
+        user.save(update_fields=["role"])

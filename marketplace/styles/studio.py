@@ -1,12 +1,40 @@
 """The artist's studio: their styles, uploading a training set, watching it train."""
 
+from functools import wraps
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
+from marketplace.accounts.forms import ArtistForm
+from marketplace.accounts.services import user_become_artist
+from marketplace.core.exceptions import ServiceError
 from marketplace.core.types import HtmxHttpRequest
 from marketplace.generations.models import Generation
+from marketplace.styles.forms import StyleUploadForm
+from marketplace.styles.models import Style
+from marketplace.styles.queue import training_queue_info
+from marketplace.styles.services import UploadRejected, style_create
+
+FINISHED = {Style.Status.COMPLETED, Style.Status.FAILED}
+
+
+def artist_required(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_artist:
+            messages.info(request, _("Tell buyers who you are first; then upload your training set."))
+            return redirect(f"{reverse('styles:become-artist')}?next={request.path}")
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 @login_required
@@ -18,3 +46,63 @@ def studio(request: HtmxHttpRequest):
         .order_by("-created_at", "-id")
     )
     return render(request, "styles/studio.html", {"styles": styles})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def become_artist(request: HtmxHttpRequest):
+    user = request.user
+    initial = {"display_name": user.display_name, "bio": user.bio}
+    form = ArtistForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        user_become_artist(
+            user=user, display_name=form.cleaned_data["display_name"], bio=form.cleaned_data["bio"],
+            avatar=form.cleaned_data["avatar"] or None,
+        )
+        messages.success(request, _("Welcome to the studio, %(name)s.") % {"name": user.public_name})
+        next_url = request.GET.get("next", "")
+        return redirect(next_url if next_url.startswith("/studio/") else "styles:studio")
+    return render(request, "styles/become_artist.html", {"form": form})
+
+
+@artist_required
+@require_http_methods(["GET", "POST"])
+def style_new(request: HtmxHttpRequest):
+    form = StyleUploadForm(request.POST or None, request.FILES or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            style = style_create(
+                artist=request.user, name=data["name"], description=data["description"], tags=data["tags"],
+                price_per_generation=data["price_per_generation"], commercial_use=data["commercial_use"],
+                credit_required=data["credit_required"], files=data["images"],
+            )
+        except UploadRejected as exc:
+            problems = exc.problems
+        except ServiceError as exc:
+            problems = [exc.message]
+        else:
+            messages.success(request, _("Your training set is uploaded. Training starts soon."))
+            url = reverse("styles:status", args=[style.pk])
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    template = "styles/upload.html#upload-form" if request.htmx else "styles/upload.html"
+    status = 400 if request.method == "POST" else 200
+    return render(request, template, {"form": form, "problems": problems}, status=status)
+
+
+@login_required
+@require_GET
+def style_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    style = get_object_or_404(Style.objects.select_related("artist"), pk=pk, deleted_at__isnull=True)
+    if style.artist_id != request.user.pk and not request.user.is_staff:
+        raise Http404
+    context = {"style": style, "queue": training_queue_info(style), "finished": style.training_status in FINISHED}
+    if request.htmx and not request.htmx.history_restore_request:
+        response = render(request, "styles/status.html#training-status", context)
+        if context["finished"]:
+            # 286 stops htmx polling; the fragment still swaps in the final state.
+            response.status_code = HttpResponseStopPolling.status_code
+            response["HX-Trigger"] = "notificationsChanged"
+        return response
+    return render(request, "styles/status.html", context)

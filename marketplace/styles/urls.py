@@ -8,4 +8,7 @@ urlpatterns = [
     path("styles/", views.catalog, name="catalog"),
     path("styles/<slug:slug>/", views.detail, name="detail"),
     path("studio/", studio.studio, name="studio"),
+    path("studio/become-artist/", studio.become_artist, name="become-artist"),
+    path("studio/new/", studio.style_new, name="new"),
+    path("studio/styles/<int:pk>/", studio.style_status, name="status"),
 ]

@@ -1,0 +1,148 @@
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from marketplace.jobs.models import OutboxMessage
+from marketplace.styles.models import Style
+from marketplace.styles.tests import imagefiles
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def form_data(count=10, **overrides):
+    data = {
+        "name": "Tide Pools", "description": "Rock pools at low tide.", "tags": "Watercolor, coast",
+        "price_per_generation": "4", "commercial_use": "no", "credit_required": "yes",
+        "images": [SimpleUploadedFile(f"pool{i}.png", imagefiles.png(), "image/png") for i in range(count)],
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_member_becomes_an_artist_then_uploads(client, user):
+    client.force_login(user)
+    response = client.get(reverse("styles:new"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("styles:become-artist"))
+
+    response = client.post(
+        f"{reverse('styles:become-artist')}?next=/studio/new/", {"display_name": "Ada Paints", "bio": "Tides."}
+    )
+    assert response.status_code == 302 and response["Location"] == "/studio/new/"
+    user.refresh_from_db()
+    assert user.is_artist and user.display_name == "Ada Paints"
+
+
+def test_become_artist_ignores_foreign_next(client, user):
+    client.force_login(user)
+    response = client.post(f"{reverse('styles:become-artist')}?next=https://evil.example/", {"display_name": "Ada"})
+    assert response["Location"] == reverse("styles:studio")
+
+
+def test_upload_page_has_licence_questions_without_a_preselected_answer(client, artist):
+    client.force_login(artist)
+    body = client.get(reverse("styles:new")).content.decode()
+    assert body.count('type="radio"') == 4
+    assert "checked" not in body
+    assert 'multiple' in body and 'accept="image/jpeg,image/png"' in body
+
+
+def test_valid_upload_lands_on_status_page(client, artist):
+    client.force_login(artist)
+    response = client.post(reverse("styles:new"), form_data())
+    style = Style.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("styles:status", args=[style.pk])
+    assert (style.commercial_use, style.credit_required, style.price_per_generation) == (False, True, 4)
+    assert style.training_images.count() == 10
+    assert OutboxMessage.objects.filter(queue="model_training").count() == 1
+
+
+def test_htmx_upload_redirects_the_client(client, artist):
+    client.force_login(artist)
+    response = client.post(reverse("styles:new"), form_data(), **HX)
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == reverse("styles:status", args=[Style.objects.get().pk])
+
+
+def test_licence_must_be_answered(client, artist):
+    client.force_login(artist)
+    data = form_data()
+    del data["commercial_use"]
+    response = client.post(reverse("styles:new"), data)
+    assert response.status_code == 400
+    assert "Choose yes or no." in response.content.decode()
+    assert not Style.objects.exists()
+
+
+def test_bad_file_rejects_the_set_with_its_own_message(client, artist):
+    client.force_login(artist)
+    data = form_data(count=10)
+    data["images"].append(SimpleUploadedFile("holiday.png", imagefiles.gif(), "image/png"))
+    response = client.post(reverse("styles:new"), data, **HX)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "<html" not in body and 'id="upload-form"' in body
+    assert "holiday.png is a GIF image; only JPEG and PNG are accepted." in body
+    assert not Style.objects.exists() and not OutboxMessage.objects.exists()
+
+
+def test_too_few_images(client, artist):
+    client.force_login(artist)
+    response = client.post(reverse("styles:new"), form_data(count=9))
+    assert "A training set needs 10 to 100 images; you sent 9." in response.content.decode()
+
+
+def test_too_many_tags(client, artist):
+    client.force_login(artist)
+    response = client.post(reverse("styles:new"), form_data(tags=",".join(f"t{i}" for i in range(11))))
+    assert "Use at most 10 tags; you gave 11." in response.content.decode()
+    assert not Style.objects.exists()
+
+
+def test_status_page_shows_queue_position_and_estimate(client, artist, make_style):
+    now = timezone.now()
+    done = make_style(training_status="completed")
+    Style.objects.filter(pk=done.pk).update(training_started_at=now - timedelta(minutes=12), trained_at=now)
+    make_style(training_status="pending")
+    mine = make_style(training_status="pending")
+    client.force_login(artist)
+    body = client.get(reverse("styles:status", args=[mine.pk])).content.decode()
+    assert "Position 2 in the training queue." in body
+    # one 12-minute training ahead of it
+    assert re.search(r"Estimated start: 1[12]\xa0minutes from now", body)
+    assert 'hx-trigger="every 2s"' in body
+
+
+def test_status_fragment_polls_until_finished(client, artist, make_style):
+    style = make_style(training_status="training", training_progress=40)
+    client.force_login(artist)
+    url = reverse("styles:status", args=[style.pk])
+    response = client.get(url, **HX)
+    assert response.status_code == 200
+    assert "Training: 40%" in response.content.decode() and "<html" not in response.content.decode()
+
+    Style.objects.filter(pk=style.pk).update(training_status="failed", failure_reason="Images too varied.")
+    response = client.get(url, **HX)
+    assert response.status_code == 286
+    body = response.content.decode()
+    assert "Images too varied." in body and "every 2s" not in body
+    assert response["HX-Trigger"] == "notificationsChanged"
+
+
+def test_status_page_is_private(client, make_user, make_style):
+    style = make_style(training_status="pending")
+    client.force_login(make_user())
+    assert client.get(reverse("styles:status", args=[style.pk])).status_code == 404
+
+
+def test_studio_lists_statuses_and_links_unfinished_to_status(client, artist, make_style):
+    pending = make_style(name="Waiting", training_status="pending")
+    client.force_login(artist)
+    body = client.get(reverse("styles:studio")).content.decode()
+    assert reverse("styles:status", args=[pending.pk]) in body
+    assert "Pending" in body and reverse("styles:new") in body

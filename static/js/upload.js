@@ -1,0 +1,65 @@
+// Training-set upload: a quick check before sending (the server stays the
+// authority) and a progress bar fed by htmx's upload progress events.
+(function () {
+  "use strict";
+  var ACCEPTED = ["image/jpeg", "image/png"];
+
+  function problemsFor(input) {
+    var files = Array.prototype.slice.call(input.files || []);
+    var min = Number(input.dataset.minFiles), max = Number(input.dataset.maxFiles);
+    var maxBytes = Number(input.dataset.maxBytes);
+    var problems = [];
+    if (files.length < min || files.length > max) {
+      problems.push("A training set needs " + min + " to " + max + " images; you chose " + files.length + ".");
+    }
+    files.forEach(function (file) {
+      if (ACCEPTED.indexOf(file.type) === -1) {
+        problems.push(file.name + " is not a JPEG or PNG image.");
+      } else if (file.size > maxBytes) {
+        problems.push(file.name + " is " + (file.size / 1048576).toFixed(1) + " MB; the limit is 10 MB per image.");
+      }
+    });
+    return { files: files, problems: problems };
+  }
+
+  function render(form) {
+    var input = form.querySelector("input[type=file][data-max-files]");
+    var result = problemsFor(input);
+    var list = form.querySelector("[data-upload-errors]");
+    list.replaceChildren.apply(list, result.problems.map(function (text) {
+      var item = document.createElement("li");
+      item.textContent = text;
+      return item;
+    }));
+    var total = result.files.reduce(function (sum, file) { return sum + file.size; }, 0);
+    form.querySelector("[data-upload-summary]").textContent = result.files.length
+      ? result.files.length + " images, " + (total / 1048576).toFixed(1) + " MB"
+      : "";
+    return result.problems.length === 0;
+  }
+
+  document.addEventListener("change", function (event) {
+    var form = event.target.closest("form[data-upload-check]");
+    if (form && event.target.matches("input[type=file]")) render(form);
+  });
+
+  document.addEventListener("htmx:confirm", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-upload-check]");
+    if (form && !render(form)) event.preventDefault();
+  });
+
+  document.addEventListener("htmx:xhr:loadstart", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-upload-check]");
+    if (!form) return;
+    var bar = form.querySelector("[data-upload-progress]");
+    bar.hidden = false;
+    bar.value = 0;
+    form.querySelector("[data-upload-submit]").setAttribute("aria-busy", "true");
+  });
+
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-upload-check]");
+    if (!form || !event.detail.lengthComputable) return;
+    form.querySelector("[data-upload-progress]").value = Math.round((event.detail.loaded / event.detail.total) * 100);
+  });
+})();
