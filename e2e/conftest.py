@@ -7,6 +7,8 @@ import shutil
 
 import pytest
 
+from marketplace.core.testing import rabbitmq, reference_worker  # noqa: F401  (shared fixtures)
+
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -31,3 +33,4 @@ def site(live_server, page):
     """The live server's base URL, with a page whose default timeout suits a 2-core machine."""
     page.set_default_timeout(10_000)
     return live_server.url
+

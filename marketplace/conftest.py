@@ -3,6 +3,8 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from marketplace.core.testing import rabbitmq, reference_worker  # noqa: F401  (shared fixtures)
+
 
 @pytest.fixture
 def postgres(db):
@@ -88,3 +90,4 @@ def make_generation(db, user, style):
         return Generation.objects.create(**kwargs)
 
     return make
+
