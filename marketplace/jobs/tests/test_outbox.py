@@ -44,15 +44,15 @@ def test_rolled_back_transaction_publishes_nothing(rabbitmq, django_capture_on_c
 
 
 @pytest.mark.django_db
-def test_100_messages_use_one_connection(rabbitmq, settings, django_capture_on_commit_callbacks):
+def test_1000_messages_use_one_connection(rabbitmq, settings, django_capture_on_commit_callbacks):
     publisher = get_publisher(settings.AMQP_URL)
     publisher.close()
     opened = publisher.connections_opened
     with django_capture_on_commit_callbacks(execute=True):
-        for i in range(100):
+        for i in range(1000):
             outbox_enqueue(queue="image_generation", payload={"n": i})
     assert publisher.connections_opened == opened + 1
-    assert rabbitmq.queue_declare("image_generation", durable=True, passive=True).method.message_count == 100
+    assert rabbitmq.queue_declare("image_generation", durable=True, passive=True).method.message_count == 1000
     assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
 
 

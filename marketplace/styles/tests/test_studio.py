@@ -146,3 +146,29 @@ def test_studio_lists_statuses_and_links_unfinished_to_status(client, artist, ma
     body = client.get(reverse("styles:studio")).content.decode()
     assert reverse("styles:status", args=[pending.pk]) in body
     assert "Pending" in body and reverse("styles:new") in body
+
+
+def test_sweep_fails_a_stalled_training_once_and_late_reports_are_refused(artist, make_style, settings, client):
+    from marketplace.jobs.sweeps import run_sweeps
+    from marketplace.notifications.models import Notification
+
+    settings.TRAINING_TIMEOUT_MINUTES = 30
+    stalled = make_style(training_status="training")
+    fresh = make_style(training_status="training")
+    Style.objects.filter(pk=stalled.pk).update(training_started_at=timezone.now() - timedelta(minutes=31))
+    Style.objects.filter(pk=fresh.pk).update(training_started_at=timezone.now() - timedelta(minutes=5))
+
+    assert run_sweeps() == 1
+    assert run_sweeps() == 0
+    stalled.refresh_from_db()
+    fresh.refresh_from_db()
+    assert stalled.training_status == "failed" and "longer than 30 minutes" in stalled.failure_reason
+    assert fresh.training_status == "training"
+    assert Notification.objects.filter(kind="training_failed").count() == 1
+
+    settings.INTERNAL_API_TOKEN = "t"
+    late = client.patch(
+        reverse("webhooks:model-status", args=[stalled.pk]), data='{"status": "completed"}',
+        content_type="application/json", HTTP_AUTHORIZATION="Bearer t",
+    )
+    assert late.status_code == 409
