@@ -231,6 +231,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 ARTIST_SHARE_PERCENT = int(os.environ.get("ARTIST_SHARE_PERCENT", "70"))
 TRAINING_EPOCHS = int(os.environ.get("TRAINING_EPOCHS", "10"))
 TRAINING_TIMEOUT_MINUTES = int(os.environ.get("TRAINING_TIMEOUT_MINUTES", "60"))
+GENERATION_TIMEOUT_MINUTES = int(os.environ.get("GENERATION_TIMEOUT_MINUTES", "15"))
 PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "marketplace.ledger.payments.DemoPaymentProvider")
 
 # --- Security -------------------------------------------------------------

@@ -9,11 +9,18 @@ from __future__ import annotations
 from django.http import FileResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from marketplace.core.exceptions import ServiceError
+from marketplace.generations.models import Generation
+from marketplace.generations.services import WORKER_REPORTS as GENERATION_REPORT_STATUSES
+from marketplace.generations.services import TransitionNotAllowed as GenerationTransitionNotAllowed
+from marketplace.generations.services import generation_report, generation_store_image
+from marketplace.generations.status import generation_status_for_owner
 from marketplace.styles.models import Style, TrainingImage
 from marketplace.styles.services import TransitionNotAllowed, style_report_training, style_store_artifact
-from marketplace.webhooks.auth import worker_required
+from marketplace.webhooks.auth import is_worker, worker_required
 from marketplace.webhooks.reports import parse_status_report
 from marketplace.webhooks.responses import BadRequest, json_error, parse_json_object
 from marketplace.webhooks.uploads import TooLarge, read_body_to_file
@@ -81,3 +88,71 @@ def model_artifact(request, style_id: int):
 def training_image(request, style_id: int, image_id: int) -> FileResponse:
     image = get_object_or_404(TrainingImage, pk=image_id, style_id=style_id)
     return FileResponse(image.image.open("rb"))
+
+
+# --- Generations --------------------------------------------------------------------
+
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+
+
+def generation_json(generation: Generation, *, changed: bool | None = None) -> dict:
+    data = {
+        "id": generation.pk,
+        "status": generation.status,
+        "progress": generation.progress,
+        "failure_reason": generation.failure_reason,
+        "has_image": bool(generation.image),
+    }
+    if changed is not None:
+        data["changed"] = changed
+    return data
+
+
+@csrf_exempt
+@require_http_methods(["GET", "PATCH"])
+def image_status(request, generation_id: int) -> JsonResponse:
+    """GET: the owner (session) or a worker (token) reads the status. PATCH: a worker reports."""
+    if request.method == "GET" and not is_worker(request):
+        # The seed plan's polling endpoint for the owner; anyone else gets 404, not a hint.
+        if not request.user.is_authenticated:
+            return json_error(_("No image with this id."), "not_found", 404)
+        generation = request.user.generations.filter(pk=generation_id).first()
+        if generation is None:
+            return json_error(_("No image with this id."), "not_found", 404)
+        return JsonResponse(generation_status_for_owner(generation))
+    if not is_worker(request):
+        return json_error(_("A valid worker token is required."), "forbidden", 403)
+    if request.method == "GET":
+        return JsonResponse(generation_json(get_object_or_404(Generation, pk=generation_id)))
+    try:
+        report = parse_status_report(parse_json_object(request), statuses=GENERATION_REPORT_STATUSES)
+        generation, changed = generation_report(
+            generation_id=generation_id, status=report.status, progress=report.progress,
+            failure_reason=report.failure_reason,
+        )
+    except BadRequest as exc:
+        return json_error(str(exc), "bad_request", 400)
+    except Generation.DoesNotExist:
+        return json_error(_("No image with this id."), "not_found", 404)
+    except GenerationTransitionNotAllowed as exc:
+        return json_error(exc.message, "conflict", 409)
+    return JsonResponse(generation_json(generation, changed=changed))
+
+
+@worker_required
+@require_http_methods(["PUT"])
+def image_upload(request, generation_id: int) -> JsonResponse:
+    get_object_or_404(Generation, pk=generation_id)
+    try:
+        upload = read_body_to_file(request, max_bytes=MAX_IMAGE_BYTES)
+    except TooLarge:
+        return json_error(_("The image is larger than 20 MB."), "too_large", 413)
+    with upload:
+        data = upload.read()
+    try:
+        generation = generation_store_image(generation_id=generation_id, data=data)
+    except GenerationTransitionNotAllowed as exc:
+        return json_error(exc.message, "conflict", 409)
+    except ServiceError as exc:
+        return json_error(exc.message, "bad_request", 400)
+    return JsonResponse(generation_json(generation, changed=True))

@@ -26,6 +26,7 @@ from marketplace.generations.models import Generation
 from marketplace.generations.pricing import generation_cost
 from marketplace.notifications.models import Notification
 from marketplace.styles.models import Style, Tag, TrainingImage
+from worker.signature import dump_signature, learn_signature
 
 TRAINING_IMAGES_PER_STYLE = 10
 IMAGE_SIZES = {"1:1": (512, 512), "1:2": (512, 1024), "2:2": (1024, 1024)}
@@ -79,13 +80,19 @@ def _style(spec: content.DemoStyle, index: int, artist: User, now: datetime, cre
     )
     _backdate(style, started - timedelta(minutes=5))
     style.tags.add(*_tags(spec.tags))
+    encoded = []
     for position in range(TRAINING_IMAGES_PER_STYLE):
         picture = art.draw(spec.recipe, palette=spec.palette, seed=index * 100 + position)
         image = TrainingImage(style=style, position=position, width=picture.width, height=picture.height)
         name = f"{spec.slug}-{position:02d}.jpg"
-        _store(image.image, name, art.to_jpeg(picture), save=False)
+        encoded.append(art.to_jpeg(picture))
+        _store(image.image, name, encoded[-1], save=False)
         _store(image.thumbnail, name, art.to_jpeg(picture, max_side=art.THUMBNAIL_SIZE), save=False)
         image.save()
+    if done:
+        # What the reference worker would have learnt from this set, so demo styles can generate.
+        _store(style.model_path, f"style-{style.pk}.json", dump_signature(learn_signature(encoded)), save=False)
+        Style.objects.filter(pk=style.pk).update(model_path=style.model_path.name)  # keeps the backdated times
     created["styles"] += 1
     created["training images"] += TRAINING_IMAGES_PER_STYLE
     return style

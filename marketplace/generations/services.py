@@ -1,0 +1,267 @@
+"""Generations: paying for one, its lifecycle as workers report it, refunds and earnings.
+
+Every charge and refund goes through marketplace.ledger.services; a
+generation is charged once (the debit's key is the generation's id) and
+refunded at most once (the ledger allows one refund per debit).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import secrets
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from marketplace.core.exceptions import ServiceError
+from marketplace.generations.models import Generation
+from marketplace.generations.pricing import generation_cost
+from marketplace.jobs.services import outbox_enqueue
+from marketplace.jobs.sweeps import register_sweep
+from marketplace.ledger.models import LedgerEntry
+from marketplace.ledger.services import ledger_credit_earning, ledger_debit, ledger_refund
+from marketplace.notifications.models import Notification
+from marketplace.notifications.services import notification_create
+from marketplace.styles.models import Style, Tag
+from marketplace.styles.tags import MAX_TAG_LENGTH, normalise_tag
+
+logger = logging.getLogger(__name__)
+
+MIN_PROMPT_TAGS = 1
+MAX_PROMPT_TAGS = 20
+MAX_SEED = 2**63 - 1
+SIZES = {"1:1": (512, 512), "1:2": (512, 1024), "2:2": (1024, 1024)}
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+
+TRANSITIONS = {
+    Generation.Status.QUEUED: {Generation.Status.PROCESSING, Generation.Status.FAILED, Generation.Status.CANCELLED},
+    Generation.Status.PROCESSING: {Generation.Status.COMPLETED, Generation.Status.FAILED},
+}
+FINISHED = {Generation.Status.COMPLETED, Generation.Status.FAILED, Generation.Status.CANCELLED}
+WORKER_REPORTS = {Generation.Status.PROCESSING, Generation.Status.COMPLETED, Generation.Status.FAILED}
+
+
+class TransitionNotAllowed(ServiceError):
+    code = "conflict"
+
+
+def clean_prompt_tags(tags: list[str]) -> list[str]:
+    cleaned = list(dict.fromkeys(tag for tag in (normalise_tag(t) for t in tags) if tag))
+    if not MIN_PROMPT_TAGS <= len(cleaned) <= MAX_PROMPT_TAGS:
+        raise ServiceError(
+            _("Describe the image with %(min)s to %(max)s tags.") % {"min": MIN_PROMPT_TAGS, "max": MAX_PROMPT_TAGS}
+        )
+    too_long = [tag for tag in cleaned if len(tag) > MAX_TAG_LENGTH]
+    if too_long:
+        raise ServiceError(
+            _("Each tag is at most %(max)s characters: “%(tag)s” is longer.") % {"max": MAX_TAG_LENGTH, "tag": too_long[0]}
+        )
+    return cleaned
+
+
+def generation_message(generation: Generation) -> dict:
+    """The `image_generation` message (docs/schemas/generation-message.v1.json)."""
+    site = settings.SITE_URL
+    width, height = SIZES[generation.aspect_ratio]
+    tags = list(generation.tags.order_by("generationtag__id").values_list("name", flat=True))
+    return {
+        "version": 1,
+        "type": "generation",
+        "generation_id": generation.pk,
+        "style_id": generation.style_id,
+        "lora_path": generation.style.model_path.name,
+        "lora_url": site + reverse("webhooks:model-artifact", args=[generation.style_id]),
+        "prompt": generation.prompt,
+        "prompt_tags": tags,
+        "aspect_ratio": generation.aspect_ratio,
+        "width": width,
+        "height": height,
+        "seed": generation.seed,
+        "webhook_url": site + reverse("webhooks:image-status", args=[generation.pk]),
+        "image_upload_url": site + reverse("webhooks:image-upload", args=[generation.pk]),
+    }
+
+
+def generation_submit(
+    *, user, style_id: int, prompt_tags: list[str], aspect_ratio: str, seed: int | None, request_key: uuid.UUID
+) -> Generation:
+    """Charge the user and queue one image, in one transaction.
+
+    The price comes from the style, never from the client. The same
+    request_key (one per rendered form) always yields the same generation,
+    charged once. Raises InsufficientTokens (nothing charged or created)
+    or ServiceError for bad input.
+    """
+    existing = Generation.objects.filter(request_key=request_key).first()
+    if existing is not None:
+        return _same_request(existing, user)
+    tags = clean_prompt_tags(prompt_tags)
+    if aspect_ratio not in SIZES:
+        raise ServiceError(_("Choose an aspect ratio: 1:1, 1:2 or 2:2."))
+    if seed is None:
+        seed = secrets.randbelow(2**32)
+    if not 0 <= seed <= MAX_SEED:
+        raise ServiceError(_("The seed must be a whole number from 0 to %(max)s.") % {"max": MAX_SEED})
+    style = Style.objects.live().filter(pk=style_id).first()
+    if style is None or not style.model_path:
+        raise ServiceError(_("This style is not available for generation."))
+    cost = generation_cost(price_per_generation=style.price_per_generation, aspect_ratio=aspect_ratio)
+    try:
+        with transaction.atomic():
+            generation = Generation.objects.create(
+                user=user, style=style, prompt=", ".join(tags), aspect_ratio=aspect_ratio, seed=seed, cost=cost,
+                request_key=request_key,
+            )
+            generation.tags.set([Tag.objects.get_or_create(name=tag)[0] for tag in tags])
+            ledger_debit(
+                user_id=user.pk, amount=cost, generation=generation, idempotency_key=f"generation:{generation.pk}",
+                reason=_("Generation with %(style)s") % {"style": style.name},
+            )
+            outbox_enqueue(queue="image_generation", payload=generation_message(generation))
+    except IntegrityError:
+        # A concurrent submit of the same form won the unique request_key.
+        return _same_request(Generation.objects.get(request_key=request_key), user)
+    return generation
+
+
+def _same_request(generation: Generation, user) -> Generation:
+    if generation.user_id != user.pk:
+        raise ServiceError(_("This form was already used."))
+    return generation
+
+
+def _refund(generation: Generation) -> LedgerEntry | None:
+    debit = generation.ledger_entries.filter(kind=LedgerEntry.Kind.CONSUME).first()
+    if debit is None:
+        return None
+    return ledger_refund(debit_id=debit.pk, reason="generation_failed")
+
+
+def _finish_failed(generation: Generation, *, status: str, reason: str) -> None:
+    generation.status = status
+    generation.failure_reason = reason
+    generation.finished_at = timezone.now()
+    generation.save(update_fields=["status", "failure_reason", "finished_at", "updated_at"])
+    refund = _refund(generation)
+    if status == Generation.Status.FAILED:
+        refunded = refund.amount if refund else 0
+        notification_create(
+            recipient=generation.user, kind=Notification.Kind.GENERATION_FAILED,
+            message=_("Your image in %(style)s failed: %(reason)s %(n)s tokens refunded.")
+            % {"style": generation.style.name, "reason": reason, "n": refunded},
+            link=generation.get_absolute_url(), dedupe_key=f"generation:{generation.pk}:failed",
+        )
+
+
+def generation_report(
+    *, generation_id: int, status: str, progress: int | None = None, failure_reason: str = ""
+) -> tuple[Generation, bool]:
+    """Apply a worker's report. Returns (generation, changed).
+
+    queued → processing → completed | failed, and queued → failed. The same
+    report twice changes nothing; anything else raises TransitionNotAllowed
+    (a report after a timeout or a cancel included). Failure refunds the
+    cost once; completion pays the artist once.
+    """
+    with transaction.atomic():
+        generation = Generation.objects.select_for_update().select_related("style").get(pk=generation_id)
+        current = generation.status
+        if status == current:
+            if status == Generation.Status.PROCESSING and progress is not None and progress > generation.progress:
+                generation.progress = progress
+                generation.save(update_fields=["progress", "updated_at"])
+                return generation, True
+            return generation, False
+        if status not in TRANSITIONS.get(current, set()) or status == Generation.Status.CANCELLED:
+            raise TransitionNotAllowed(
+                _("A generation that is %(current)s cannot become %(status)s.") % {"current": current, "status": status}
+            )
+        if status == Generation.Status.PROCESSING:
+            generation.status = status
+            generation.progress = progress or 0
+            generation.started_at = timezone.now()
+            generation.save(update_fields=["status", "progress", "started_at", "updated_at"])
+        elif status == Generation.Status.COMPLETED:
+            if not generation.image:
+                raise TransitionNotAllowed(_("Upload the image before reporting completed."))
+            generation.status = status
+            generation.progress = 100
+            generation.finished_at = timezone.now()
+            generation.save(update_fields=["status", "progress", "finished_at", "updated_at"])
+            ledger_credit_earning(generation=generation)
+        else:
+            reason = failure_reason.strip() or _("The image worker stopped without giving a reason.")
+            _finish_failed(generation, status=Generation.Status.FAILED, reason=reason)
+        return generation, True
+
+
+def generation_cancel(*, user, generation_id: int) -> Generation:
+    """The owner cancels a generation still waiting in the queue; its cost is refunded."""
+    with transaction.atomic():
+        generation = user.generations.select_for_update().select_related("style").get(pk=generation_id)
+        if generation.status == Generation.Status.CANCELLED:
+            return generation
+        if generation.status != Generation.Status.QUEUED:
+            raise TransitionNotAllowed(_("Only an image still waiting in the queue can be cancelled."))
+        _finish_failed(generation, status=Generation.Status.CANCELLED, reason=_("Cancelled by you."))
+        return generation
+
+
+def _check_image(data: bytes, aspect_ratio: str) -> str:
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError):
+        raise ServiceError(_("The upload is not a readable PNG or JPEG image.")) from None
+    if image.format not in {"PNG", "JPEG"}:
+        raise ServiceError(_("The image must be PNG or JPEG, not %(format)s.") % {"format": image.format})
+    if image.size != SIZES[aspect_ratio]:
+        raise ServiceError(
+            _("A %(ratio)s image must be %(w)s×%(h)s pixels; this one is %(aw)s×%(ah)s.")
+            % {"ratio": aspect_ratio, "w": SIZES[aspect_ratio][0], "h": SIZES[aspect_ratio][1],
+               "aw": image.size[0], "ah": image.size[1]}
+        )
+    return "png" if image.format == "PNG" else "jpg"
+
+
+def generation_store_image(*, generation_id: int, data: bytes) -> Generation:
+    """Keep the worker's image after checking it with Pillow; refused once the generation has ended."""
+    with transaction.atomic():
+        generation = Generation.objects.select_for_update().get(pk=generation_id)
+        if generation.status in FINISHED:
+            raise TransitionNotAllowed(_("This generation has ended; its image can no longer change."))
+        extension = _check_image(data, generation.aspect_ratio)
+        old = generation.image.name if generation.image else ""
+        generation.image.save(f"{generation.pk}-{secrets.token_hex(4)}.{extension}", ContentFile(data), save=False)
+        generation.save(update_fields=["image", "updated_at"])
+    if old:
+        generation.image.storage.delete(old)
+    return generation
+
+
+@register_sweep
+def generation_fail_stalled() -> int:
+    """Fail and refund generations older than GENERATION_TIMEOUT_MINUTES that have not finished."""
+    limit = timezone.now() - timedelta(minutes=settings.GENERATION_TIMEOUT_MINUTES)
+    stalled = Generation.objects.filter(
+        status__in=[Generation.Status.QUEUED, Generation.Status.PROCESSING], created_at__lt=limit
+    ).values_list("pk", flat=True)
+    reason = _("The image took longer than %(minutes)s minutes and was stopped.") % {
+        "minutes": settings.GENERATION_TIMEOUT_MINUTES
+    }
+    failed = 0
+    for pk in list(stalled):
+        try:
+            generation_report(generation_id=pk, status=Generation.Status.FAILED, failure_reason=reason)
+            failed += 1
+        except TransitionNotAllowed:
+            pass
+    return failed

@@ -1,0 +1,29 @@
+"""What the owner sees of a generation: the job card and GET /api/images/<id>/status say the same."""
+
+from __future__ import annotations
+
+from django.db.models import Sum
+
+from marketplace.generations.models import Generation
+from marketplace.generations.queue import generation_queue_info
+from marketplace.ledger.models import LedgerEntry
+
+
+def refunded_tokens(generation: Generation) -> int:
+    total = generation.ledger_entries.filter(kind=LedgerEntry.Kind.REFUND).aggregate(total=Sum("amount"))["total"]
+    return total or 0
+
+
+def generation_status_for_owner(generation: Generation) -> dict:
+    queue = generation_queue_info(generation)
+    return {
+        "id": generation.pk,
+        "status": generation.status,
+        "progress": generation.progress,
+        "cost": generation.cost,
+        "queue_position": queue.position if queue else None,
+        "estimated_start": queue.estimated_start.isoformat() if queue and queue.estimated_start else None,
+        "image_url": generation.image.url if generation.image else None,
+        "failure_reason": generation.failure_reason,
+        "refunded_tokens": refunded_tokens(generation),
+    }
