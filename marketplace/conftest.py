@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+import io
+import uuid
+
 import pytest
+from django.core.files.base import ContentFile
 from django.db import connection
+from PIL import Image
 
 from marketplace.core.testing import rabbitmq, reference_worker  # noqa: F401  (shared fixtures)
+from marketplace.ledger.services import ledger_credit
 
 
 @pytest.fixture
@@ -91,3 +97,29 @@ def make_generation(db, user, style):
 
     return make
 
+
+@pytest.fixture
+def trained_style(make_style):
+    style = make_style(name="Ink Wash", price_per_generation=5, tags=["ink"])
+    style.model_path.save(f"style-{style.pk}.json", ContentFile(b'{"kind": "atelier-reference-signature"}'))
+    return style
+
+
+@pytest.fixture
+def fund():
+    def add(user, amount, key=None):
+        ledger_credit(user_id=user.pk, amount=amount, kind="purchase", reason="pack", idempotency_key=key or str(uuid.uuid4()))
+        user.refresh_from_db()
+        return user
+
+    return add
+
+
+@pytest.fixture
+def png_bytes():
+    def make(size=(512, 512)):
+        out = io.BytesIO()
+        Image.new("RGB", size, (10, 20, 30)).save(out, "PNG")
+        return out.getvalue()
+
+    return make

@@ -1,0 +1,250 @@
+import json
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+
+import jsonschema
+import pytest
+from django.conf import settings
+from django.db import connections
+from django.utils import timezone
+
+from marketplace.core.exceptions import ServiceError
+from marketplace.generations.models import Generation
+from marketplace.generations.services import (
+    TransitionNotAllowed,
+    generation_cancel,
+    generation_report,
+    generation_store_image,
+    generation_submit,
+)
+from marketplace.jobs.models import OutboxMessage
+from marketplace.jobs.sweeps import run_sweeps
+from marketplace.ledger.exceptions import InsufficientTokens
+from marketplace.ledger.models import LedgerEntry
+
+SCHEMA = json.loads((Path(settings.BASE_DIR) / "docs/schemas/generation-message.v1.json").read_text())
+
+
+@pytest.fixture(autouse=True)
+def _db(db):
+    pass
+
+
+def submit(user, style, **overrides):
+    fields = {"prompt_tags": ["Fox", "snow"], "aspect_ratio": "1:2", "seed": 42, "request_key": uuid.uuid4()}
+    return generation_submit(user=user, style_id=style.pk, **{**fields, **overrides})
+
+
+def test_submit_charges_price_times_ratio_and_queues_the_message(user, trained_style, fund):
+    fund(user, 100)
+    generation = submit(user, trained_style)
+    user.refresh_from_db()
+    assert (generation.status, generation.cost, generation.seed) == ("queued", 10, 42)
+    assert user.token_balance == 90
+    debit = LedgerEntry.objects.get(kind="consume")
+    assert (debit.amount, debit.generation_id) == (-10, generation.pk)
+    assert list(generation.tags.values_list("name", flat=True)) == ["fox", "snow"]
+    message = OutboxMessage.objects.get(queue="image_generation").payload
+    jsonschema.validate(message, SCHEMA)
+    assert (message["width"], message["height"], message["prompt_tags"]) == (512, 1024, ["fox", "snow"])
+    assert message["lora_path"] == trained_style.model_path.name
+
+
+@pytest.mark.parametrize("ratio,cost", [("1:1", 5), ("1:2", 10), ("2:2", 20)])
+def test_cost_by_area(user, trained_style, fund, ratio, cost):
+    fund(user, 100)
+    assert submit(user, trained_style, aspect_ratio=ratio).cost == cost
+
+
+def test_random_seed_is_chosen_and_recorded(user, trained_style, fund):
+    fund(user, 100)
+    generation = submit(user, trained_style, seed=None)
+    assert 0 <= generation.seed < 2**32
+    assert OutboxMessage.objects.get().payload["seed"] == generation.seed
+
+
+def test_not_enough_tokens_charges_and_creates_nothing(user, trained_style, fund):
+    fund(user, 9)
+    with pytest.raises(InsufficientTokens):
+        submit(user, trained_style)
+    assert not Generation.objects.exists() and not OutboxMessage.objects.exists()
+    user.refresh_from_db()
+    assert user.token_balance == 9
+
+
+def test_resubmitted_form_creates_one_generation(user, trained_style, fund):
+    fund(user, 100)
+    key = uuid.uuid4()
+    assert submit(user, trained_style, request_key=key).pk == submit(user, trained_style, request_key=key).pk
+    assert Generation.objects.count() == 1
+    user.refresh_from_db()
+    assert user.token_balance == 90
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"prompt_tags": []},
+        {"prompt_tags": [f"t{i}" for i in range(21)]},
+        {"prompt_tags": ["x" * 51]},
+        {"aspect_ratio": "3:4"},
+        {"seed": -1},
+    ],
+)
+def test_bad_input_is_refused(user, trained_style, fund, overrides):
+    fund(user, 100)
+    with pytest.raises(ServiceError):
+        submit(user, trained_style, **overrides)
+    assert not Generation.objects.exists()
+
+
+def test_style_must_be_live(user, make_style, fund):
+    fund(user, 100)
+    with pytest.raises(ServiceError):
+        submit(user, make_style(training_status="pending"))
+
+
+def queued(user, style, fund):
+    fund(user, 100)
+    return submit(user, style)
+
+
+def test_completed_pays_the_artist_once(user, artist, trained_style, fund, png_bytes):
+    generation = queued(user, trained_style, fund)
+    generation_report(generation_id=generation.pk, status="processing")
+    generation_store_image(generation_id=generation.pk, data=png_bytes((512, 1024)))
+    generation_report(generation_id=generation.pk, status="completed")
+    _, changed = generation_report(generation_id=generation.pk, status="completed")
+    assert changed is False
+    earn = LedgerEntry.objects.get(kind="earn")
+    assert (earn.user_id, earn.amount) == (artist.pk, 7)  # 70 % of 10
+
+
+def test_failure_refunds_once_and_tells_the_user(user, trained_style, fund):
+    generation = queued(user, trained_style, fund)
+    generation_report(generation_id=generation.pk, status="failed", failure_reason="GPU ran out of memory.")
+    generation_report(generation_id=generation.pk, status="failed", failure_reason="GPU ran out of memory.")
+    refund = LedgerEntry.objects.get(kind="refund")
+    assert (refund.amount, refund.reason, refund.generation_id) == (10, "generation_failed", generation.pk)
+    user.refresh_from_db()
+    assert user.token_balance == 100
+    note = user.notifications.get()
+    assert note.message == "Your image in Ink Wash failed: GPU ran out of memory. 10 tokens refunded."
+
+
+def test_cancel_while_queued_refunds(user, trained_style, fund):
+    generation = queued(user, trained_style, fund)
+    generation_cancel(user=user, generation_id=generation.pk)
+    generation.refresh_from_db()
+    assert generation.status == "cancelled"
+    assert LedgerEntry.objects.filter(kind="refund").count() == 1
+    with pytest.raises(TransitionNotAllowed):
+        generation_report(generation_id=generation.pk, status="processing")
+
+
+def test_cannot_cancel_someone_elses_or_a_running_one(user, make_user, trained_style, fund):
+    generation = queued(user, trained_style, fund)
+    with pytest.raises(Generation.DoesNotExist):
+        generation_cancel(user=make_user(), generation_id=generation.pk)
+    generation_report(generation_id=generation.pk, status="processing")
+    with pytest.raises(TransitionNotAllowed):
+        generation_cancel(user=user, generation_id=generation.pk)
+
+
+def test_image_is_checked(user, trained_style, fund, png_bytes):
+    generation = queued(user, trained_style, fund)
+    with pytest.raises(ServiceError, match="must be 512×1024 pixels; this one is 512×512"):
+        generation_store_image(generation_id=generation.pk, data=png_bytes((512, 512)))
+    with pytest.raises(ServiceError, match="not a readable PNG or JPEG"):
+        generation_store_image(generation_id=generation.pk, data=b"GIF89a nonsense")
+    generation_report(generation_id=generation.pk, status="processing")
+    with pytest.raises(TransitionNotAllowed, match="Upload the image"):
+        generation_report(generation_id=generation.pk, status="completed")
+
+
+def test_timeout_sweep_fails_and_refunds_once_then_late_completion_is_refused(
+    user, trained_style, fund, png_bytes, settings
+):
+    settings.GENERATION_TIMEOUT_MINUTES = 15
+    stuck = queued(user, trained_style, fund)
+    generation_report(generation_id=stuck.pk, status="processing")
+    Generation.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - timedelta(minutes=16))
+    assert run_sweeps() == 1
+    assert run_sweeps() == 0
+    stuck.refresh_from_db()
+    assert stuck.status == "failed" and "longer than 15 minutes" in stuck.failure_reason
+    assert LedgerEntry.objects.filter(kind="refund").count() == 1
+    with pytest.raises(TransitionNotAllowed):
+        generation_store_image(generation_id=stuck.pk, data=png_bytes((512, 1024)))
+    with pytest.raises(TransitionNotAllowed):
+        generation_report(generation_id=stuck.pk, status="completed")
+    assert not LedgerEntry.objects.filter(kind="earn").exists()
+
+
+# --- Concurrency on PostgreSQL -----------------------------------------------------
+
+
+def threaded(fn, count):
+    barrier = threading.Barrier(count)
+
+    def run(i):
+        barrier.wait()
+        try:
+            return fn(i)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_100_simultaneous_submits_with_balance_for_50(postgres, make_user, trained_style, fund):
+    user = fund(make_user(), 250)  # 50 × 5 tokens
+
+    def attempt(i):
+        try:
+            submit(user, trained_style, aspect_ratio="1:1")
+            return "ok"
+        except InsufficientTokens as exc:
+            return str(exc)
+
+    results = threaded(attempt, 100)
+    assert results.count("ok") == 50
+    refusals = [r for r in results if r != "ok"]
+    assert len(refusals) == 50 and all("needs 5 tokens but your balance is 0" in r for r in refusals)
+    assert Generation.objects.count() == 50
+    assert LedgerEntry.objects.filter(kind="consume").count() == 50
+    user.refresh_from_db()
+    assert user.token_balance == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_same_failure_reported_20_times_concurrently_refunds_once(postgres, make_user, trained_style, fund):
+    user = make_user()
+    generation = queued(user, trained_style, fund)
+
+    def report(_):
+        try:
+            return generation_report(generation_id=generation.pk, status="failed", failure_reason="boom")[1]
+        except TransitionNotAllowed:
+            return "conflict"
+
+    results = threaded(report, 20)
+    assert results.count(True) == 1 and results.count(False) == 19
+    assert LedgerEntry.objects.filter(kind="refund").count() == 1
+    user.refresh_from_db()
+    assert user.token_balance == 100
+
+
+@pytest.mark.django_db(transaction=True)
+def test_double_clicked_form_concurrently_charges_once(postgres, make_user, trained_style, fund):
+    user = fund(make_user(), 100)
+    key = uuid.uuid4()
+    ids = threaded(lambda _: submit(user, trained_style, request_key=key).pk, 8)
+    assert len(set(ids)) == 1
+    user.refresh_from_db()
+    assert user.token_balance == 90
