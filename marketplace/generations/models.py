@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.core.models import TimeStampedModel
 from marketplace.styles.models import Style, Tag
 
-PUBLIC = Q(visibility="public", status="completed", style__deleted_at__isnull=True)
+PUBLIC = Q(visibility="public", status="completed", style__deleted_at__isnull=True, deleted_at__isnull=True)
 
 
 class GenerationQuerySet(models.QuerySet):
@@ -21,7 +21,7 @@ class GenerationQuerySet(models.QuerySet):
         if user.is_staff:
             return self
         if user.is_authenticated:
-            return self.filter(PUBLIC | Q(user=user))
+            return self.filter(PUBLIC | Q(user=user, deleted_at__isnull=True))
         return self.public()
 
     def for_cards(self):
@@ -72,6 +72,8 @@ class Generation(TimeStampedModel):
     request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Deleting keeps the row (its charge, refund and earning stay in the ledger) but drops the picture.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     objects = GenerationQuerySet.as_manager()
 

@@ -265,3 +265,30 @@ def generation_fail_stalled() -> int:
         except TransitionNotAllowed:
             pass
     return failed
+
+
+def generation_set_visibility(*, user, generation_id: int, public: bool) -> Generation:
+    """Publish a finished image to the feed, or withdraw it. Only the owner's own, only completed ones."""
+    with transaction.atomic():
+        generation = user.generations.select_for_update().get(pk=generation_id, deleted_at__isnull=True)
+        if public and generation.status != Generation.Status.COMPLETED:
+            raise ServiceError(_("Only a finished image can be published."))
+        generation.visibility = Generation.Visibility.PUBLIC if public else Generation.Visibility.PRIVATE
+        generation.save(update_fields=["visibility", "updated_at"])
+        return generation
+
+
+def generation_delete(*, user, generation_id: int) -> None:
+    """Remove the owner's image from everywhere; the row stays so the ledger keeps its history."""
+    with transaction.atomic():
+        generation = user.generations.select_for_update().get(pk=generation_id, deleted_at__isnull=True)
+        if generation.status in (Generation.Status.QUEUED, Generation.Status.PROCESSING):
+            raise ServiceError(_("Cancel or wait for this image to finish before deleting it."))
+        name = generation.image.name if generation.image else ""
+        generation.deleted_at = timezone.now()
+        generation.visibility = Generation.Visibility.PRIVATE
+        generation.image = ""
+        generation.save(update_fields=["deleted_at", "visibility", "image", "updated_at"])
+        if name:
+            storage = generation.image.storage
+            transaction.on_commit(lambda: storage.delete(name))

@@ -87,7 +87,7 @@ def style_new(request: HtmxHttpRequest):
             url = reverse("styles:status", args=[style.pk])
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     template = "styles/upload.html#upload-form" if request.htmx else "styles/upload.html"
-    status = 400 if request.method == "POST" else 200
+    status = 422 if request.method == "POST" else 200  # base.html tells htmx to swap 422
     return render(request, template, {"form": form, "problems": problems}, status=status)
 
 

@@ -74,7 +74,7 @@ def test_licence_must_be_answered(client, artist):
     data = form_data()
     del data["commercial_use"]
     response = client.post(reverse("styles:new"), data)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "Choose yes or no." in response.content.decode()
     assert not Style.objects.exists()
 
@@ -84,7 +84,7 @@ def test_bad_file_rejects_the_set_with_its_own_message(client, artist):
     data = form_data(count=10)
     data["images"].append(SimpleUploadedFile("holiday.png", imagefiles.gif(), "image/png"))
     response = client.post(reverse("styles:new"), data, **HX)
-    assert response.status_code == 400
+    assert response.status_code == 422
     body = response.content.decode()
     assert "<html" not in body and 'id="upload-form"' in body
     assert "holiday.png is a GIF image; only JPEG and PNG are accepted." in body
