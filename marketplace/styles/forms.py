@@ -77,3 +77,23 @@ class StyleUploadForm(forms.Form):
         if too_long:
             raise forms.ValidationError(_("Tags are at most %(max)s characters: %(tag)s") % {"max": MAX_TAG_LENGTH, "tag": too_long[0]})
         return tags
+
+
+class StyleEditForm(forms.Form):
+    name = StyleUploadForm.base_fields["name"]
+    description = StyleUploadForm.base_fields["description"]
+    tags = StyleUploadForm.base_fields["tags"]
+    price_per_generation = StyleUploadForm.base_fields["price_per_generation"]
+    commercial_use = StyleUploadForm.base_fields["commercial_use"]
+    credit_required = StyleUploadForm.base_fields["credit_required"]
+    clean_tags = StyleUploadForm.clean_tags
+
+    @classmethod
+    def initial_for(cls, style) -> dict:
+        return {
+            "name": style.name, "description": style.description,
+            "tags": ", ".join(style.tags.values_list("name", flat=True)),
+            "price_per_generation": style.price_per_generation,
+            "commercial_use": "yes" if style.commercial_use else "no",
+            "credit_required": "yes" if style.credit_required else "no",
+        }

@@ -3,6 +3,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -22,6 +23,10 @@ from marketplace.styles.tags import normalise_tag
 
 logger = logging.getLogger(__name__)
 
+MIN_TRAINING_IMAGES = 10
+MAX_TRAINING_IMAGES = 100
+MAX_TAGS = 10
+
 
 def style_soft_delete(*, style: Style, by) -> Style:
     """Take a style out of the catalog for good; generations already made keep pointing at it.
@@ -35,6 +40,56 @@ def style_soft_delete(*, style: Style, by) -> Style:
             locked.save(update_fields=["deleted_at", "updated_at"])
             logger.info("style %s soft-deleted by user %s", locked.pk, by.pk)
     return locked
+
+
+def _check_can_manage(style: Style, user) -> None:
+    if style.artist_id != user.pk and not user.is_staff:
+        raise PermissionDenied(_("Only the artist who owns this style, or staff, can change it."))
+
+
+def style_update(
+    *, style: Style, by, name: str, description: str, tags: list[str], price_per_generation: int,
+    commercial_use: bool, credit_required: bool,
+) -> Style:
+    """Edit what buyers see. Owner or staff only (PermissionDenied otherwise)."""
+    _check_can_manage(style, by)
+    if len(tags) > MAX_TAGS:
+        raise ServiceError(_("Use at most %(max)s tags.") % {"max": MAX_TAGS})
+    if not MIN_PRICE <= price_per_generation <= MAX_PRICE:
+        raise ServiceError(_("The price must be between %(min)s and %(max)s tokens.") % {"min": MIN_PRICE, "max": MAX_PRICE})
+    with transaction.atomic():
+        locked = Style.objects.select_for_update().get(pk=style.pk, deleted_at__isnull=True)
+        locked.name = name
+        locked.description = description
+        locked.price_per_generation = price_per_generation
+        locked.commercial_use = commercial_use
+        locked.credit_required = credit_required
+        locked.save()
+        locked.tags.set([Tag.objects.get_or_create(name=normalise_tag(tag))[0] for tag in tags])
+    return locked
+
+
+def style_delete(*, style: Style, by) -> str:
+    """Delete a style. Owner or staff only.
+
+    A style that has generations is soft-deleted, so those images and their
+    ledger history stay intact; one without any is removed for good with
+    its files (after commit). Returns "soft" or "hard".
+    """
+    _check_can_manage(style, by)
+    with transaction.atomic():
+        locked = Style.objects.select_for_update().get(pk=style.pk)
+        if locked.generations.exists():
+            style_soft_delete(style=locked, by=by)
+            return "soft"
+        files = [f for image in locked.training_images.all() for f in (image.image, image.thumbnail) if f]
+        if locked.model_path:
+            files.append(locked.model_path)
+        names = [(f.storage, f.name) for f in files]
+        locked.delete()
+        transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
+    logger.info("style %s deleted for good by user %s", style.pk, by.pk)
+    return "hard"
 
 
 # --- Training lifecycle (reported by workers through the webhook API) -------------
@@ -139,9 +194,6 @@ def style_fail_stalled_trainings() -> int:
 
 # --- Creating a style from an uploaded training set -------------------------------
 
-MIN_TRAINING_IMAGES = 10
-MAX_TRAINING_IMAGES = 100
-MAX_TAGS = 10
 
 
 class UploadRejected(ServiceError):

@@ -4,7 +4,9 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,10 +19,11 @@ from marketplace.accounts.services import user_become_artist
 from marketplace.core.exceptions import ServiceError
 from marketplace.core.types import HtmxHttpRequest
 from marketplace.generations.models import Generation
-from marketplace.styles.forms import StyleUploadForm
+from marketplace.ledger.models import LedgerEntry
+from marketplace.styles.forms import StyleEditForm, StyleUploadForm
 from marketplace.styles.models import Style
 from marketplace.styles.queue import training_queue_info
-from marketplace.styles.services import UploadRejected, style_create
+from marketplace.styles.services import UploadRejected, style_create, style_delete, style_update
 
 FINISHED = {Style.Status.COMPLETED, Style.Status.FAILED}
 
@@ -40,12 +43,58 @@ def artist_required(view):
 @login_required
 @require_GET
 def studio(request: HtmxHttpRequest):
+    earned = (
+        LedgerEntry.objects.filter(kind=LedgerEntry.Kind.EARN, user=request.user, generation__style=OuterRef("pk"))
+        .order_by().values("generation__style").annotate(total=Sum("amount")).values("total")
+    )
     styles = (
         request.user.styles.filter(deleted_at__isnull=True)
-        .annotate(generation_count=Count("generations", filter=Q(generations__status=Generation.Status.COMPLETED)))
+        .annotate(
+            generation_count=Count("generations", filter=Q(generations__status=Generation.Status.COMPLETED)),
+            earnings=Coalesce(Subquery(earned), 0),
+        )
         .order_by("-created_at", "-id")
     )
     return render(request, "styles/studio.html", {"styles": styles})
+
+
+def managed_style(request, pk: int) -> Style:
+    """The owner's (or, for staff, anyone's) style; 403 for others, as the seed plan says."""
+    style = get_object_or_404(Style.objects.select_related("artist"), pk=pk, deleted_at__isnull=True)
+    if style.artist_id != request.user.pk and not request.user.is_staff:
+        raise PermissionDenied
+    return style
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def style_edit(request: HtmxHttpRequest, pk: int):
+    style = managed_style(request, pk)
+    form = StyleEditForm(request.POST or None, initial=StyleEditForm.initial_for(style))
+    if request.method == "POST" and form.is_valid():
+        try:
+            style_update(style=style, by=request.user, **form.cleaned_data)
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Saved %(name)s.") % {"name": form.cleaned_data["name"]})
+            return redirect("styles:studio")
+    status = 422 if request.method == "POST" else 200
+    return render(request, "styles/edit.html", {"style": style, "form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def style_remove(request: HtmxHttpRequest, pk: int):
+    style = managed_style(request, pk)
+    if request.method == "POST":
+        how = style_delete(style=style, by=request.user)
+        if how == "soft":
+            messages.success(request, _("%(name)s is no longer listed; images made with it stay.") % {"name": style.name})
+        else:
+            messages.success(request, _("%(name)s and its training images are deleted.") % {"name": style.name})
+        return redirect("styles:studio")
+    return render(request, "styles/delete.html", {"style": style, "has_generations": style.generations.exists()})
 
 
 @login_required
