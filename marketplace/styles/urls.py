@@ -11,4 +11,6 @@ urlpatterns = [
     path("studio/become-artist/", studio.become_artist, name="become-artist"),
     path("studio/new/", studio.style_new, name="new"),
     path("studio/styles/<int:pk>/", studio.style_status, name="status"),
+    path("studio/styles/<int:pk>/edit/", studio.style_edit, name="edit"),
+    path("studio/styles/<int:pk>/delete/", studio.style_remove, name="delete"),
 ]
