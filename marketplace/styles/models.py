@@ -10,11 +10,21 @@ MIN_PRICE = 1
 MAX_PRICE = 1000
 
 
+class TagQuerySet(models.QuerySet):
+    def in_use(self):
+        """Tags on at least one live style, each with `style_count`: counted on every read, so adding,
+        retagging, soft-deleting or deleting a style is reflected at once."""
+        live = Q(styles__training_status=Style.Status.COMPLETED, styles__deleted_at__isnull=True)
+        return self.annotate(style_count=models.Count("styles", filter=live)).filter(style_count__gt=0)
+
+
 class Tag(models.Model):
     """A lowercase label shared by styles (catalog filters) and generations (prompt tags)."""
 
     name = models.CharField(_("name"), max_length=50, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TagQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -52,6 +62,41 @@ class StyleQuerySet(models.QuerySet):
             "training_images", queryset=TrainingImage.objects.filter(pk=models.Subquery(first_image))
         )
         return self.select_related("artist").prefetch_related("tags", cover)
+
+    # Tag filters take normalised names (tags.parse_tags) and run as subqueries, so they never
+    # multiply rows and combine freely with each other and with any ordering or annotation.
+    def tagged_all(self, names):
+        """Styles carrying every one of `names` (the catalog's AND)."""
+        if not names:
+            return self
+        having_all = (
+            StyleTag.objects.filter(tag__name__in=names)
+            .values("style")
+            .annotate(matched=models.Count("tag"))
+            .filter(matched=len(set(names)))
+            .values("style")
+        )
+        return self.filter(pk__in=having_all)
+
+    def tagged_any(self, names):
+        """Styles carrying at least one of `names` (OR)."""
+        if not names:
+            return self
+        return self.filter(models.Exists(StyleTag.objects.filter(style=models.OuterRef("pk"), tag__name__in=names)))
+
+    def tagged_none(self, names):
+        """Styles carrying none of `names` (NOT)."""
+        if not names:
+            return self
+        return self.exclude(models.Exists(StyleTag.objects.filter(style=models.OuterRef("pk"), tag__name__in=names)))
+
+    def popular(self, *, since):
+        """Most completed generations since `since` first; ties (and styles nobody used) newest first."""
+        # "completed" is Generation.Status.COMPLETED, spelt out: the generations app imports this module.
+        recent = models.Count(
+            "generations", filter=Q(generations__status="completed", generations__created_at__gte=since)
+        )
+        return self.annotate(recent_generations=recent).order_by("-recent_generations", "-created_at", "-id")
 
 
 class Style(TimeStampedModel):

@@ -12,7 +12,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from marketplace.core.testing import wait_until
 from marketplace.notifications.models import Notification
-from marketplace.styles.models import Style
 from marketplace.styles.services import style_create
 from marketplace.styles.tests import imagefiles
 

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -7,9 +9,11 @@ from django.utils import timezone
 from marketplace.community.models import Like
 from marketplace.generations.models import Generation
 from marketplace.styles.models import Style, TrainingImage
+from marketplace.styles.pagination import decode_cursor, encode_cursor
 
 CATALOG = reverse("styles:catalog")
 STUDIO = reverse("styles:studio")
+HTMX = {"HX-Request": "true"}
 
 
 def add_cover(style, position=0):
@@ -19,7 +23,19 @@ def add_cover(style, position=0):
 
 
 def listed_names(response):
-    return [style.name for style in response.context["page_obj"]]
+    return [style.name for style in response.context["page"]]
+
+
+def make_numbered(make_style, count, **fields):
+    """`count` live styles named "Style 00".., each a minute newer than the one before."""
+    start = timezone.now() - timedelta(days=1)
+    for n in range(count):
+        style = make_style(name=f"Style {n:02d}", **fields)
+        Style.objects.filter(pk=style.pk).update(created_at=start + timedelta(minutes=n))
+
+
+def next_cursor(response):
+    return response.context["page"].next_cursor
 
 
 def test_catalog_lists_only_live_styles(client, make_style):
@@ -63,74 +79,260 @@ def test_catalog_card_without_images_shows_initial_placeholder(client, make_styl
     assert ">Q</div>" in html
 
 
-def test_catalog_paginates_twenty_per_page_newest_first(client, make_style):
-    for n in range(25):
-        make_style(name=f"Style {n:02d}")
+def test_catalog_filter_form_works_without_javascript(client, make_style):
+    make_style()
+
+    html = client.get(CATALOG, {"tags": "ink", "view": "table"}).content.decode()
+
+    assert f'<form id="catalog-filters" method="get" action="{CATALOG}"' in html
+    assert '<button type="submit">Apply filters</button>' in html
+    assert 'name="tags" value="ink"' in html
+    assert 'id="view-table" name="view" value="table" checked' in html
+    assert f'<a href="{CATALOG}" role="button" class="secondary outline">Clear filters</a>' in html
+    assert 'hx-get="/styles/" hx-target="#style-list" hx-swap="outerHTML" hx-push-url="true"' in html
+
+
+def test_catalog_first_page_is_twenty_newest_then_load_more_by_cursor(client, make_style):
+    make_numbered(make_style, 25)
 
     first = client.get(CATALOG)
-    second = client.get(CATALOG, {"page": 2})
 
     assert listed_names(first) == [f"Style {n:02d}" for n in range(24, 4, -1)]
+    html = first.content.decode()
+    assert html.count('class="style-card"') == 20
+    cursor = next_cursor(first)
+    assert f'href="?cursor={cursor}"' in html and f'hx-get="?cursor={cursor}"' in html
+    assert 'hx-target="#card-grid" hx-swap="beforeend"' in html and 'hx-select-oob="#load-more"' in html
+    assert "Back to the newest styles" not in html
+
+    second = client.get(CATALOG, {"cursor": cursor})
+
     assert listed_names(second) == [f"Style {n:02d}" for n in range(4, -1, -1)]
-    assert second.content.decode().count('class="style-card"') == 5
-    assert "Page 2 of 2" in second.content.decode()
+    assert next_cursor(second) is None
+    html = second.content.decode()
+    assert "Load more styles" not in html and '<div id="load-more">' in html
+    assert "Back to the newest styles" in html
 
 
-def test_catalog_htmx_request_gets_only_the_list_fragment(client, make_style):
-    for n in range(21):
-        make_style(name=f"Style {n}")
+def test_catalog_load_more_fragment_carries_cards_and_the_next_button(client, make_style):
+    make_numbered(make_style, 45, tags=["ink"])
+    cursor = next_cursor(client.get(CATALOG, {"tags": "ink"}))
 
-    response = client.get(CATALOG, {"page": 2}, headers={"HX-Request": "true"})
+    response = client.get(CATALOG, {"tags": "ink", "cursor": cursor}, headers=HTMX)
 
     html = response.content.decode()
     assert "<html" not in html
     assert html.strip().startswith('<section id="style-list"')
-    assert 'hx-get="?page=1"' in html and 'href="?page=1"' in html and 'hx-push-url="true"' in html
+    assert '<div id="card-grid" class="card-grid">' in html and html.count('class="style-card"') == 20
+    assert listed_names(response) == [f"Style {n:02d}" for n in range(24, 4, -1)]
+    assert f'hx-get="?tags=ink&amp;cursor={next_cursor(response)}"' in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_catalog_cursor_walks_every_style_once_even_with_equal_timestamps(client, make_style):
+    for n in range(45):
+        make_style(name=f"Same {n:02d}")
+    Style.objects.update(created_at=timezone.now())
+
+    seen, cursor = [], None
+    while True:
+        response = client.get(CATALOG, {"cursor": cursor} if cursor else {})
+        seen += listed_names(response)
+        cursor = next_cursor(response)
+        if cursor is None:
+            break
+
+    assert seen == [f"Same {n:02d}" for n in range(44, -1, -1)]
+
+
+def test_catalog_deep_cursor_page_is_one_query_without_offset(client, make_style):
+    make_numbered(make_style, 110)
+    first = client.get(CATALOG)
+    cursor = next_cursor(first)
+    for _ in range(4):
+        cursor = next_cursor(client.get(CATALOG, {"cursor": cursor}))
+
+    with CaptureQueriesContext(connection) as queries:
+        deep = client.get(CATALOG, {"cursor": cursor})
+
+    assert listed_names(deep) == [f"Style {n:02d}" for n in range(9, -1, -1)]
+    style_queries = [q["sql"] for q in queries if 'FROM "styles_style"' in q["sql"] and "LIMIT 21" in q["sql"]]
+    assert len(style_queries) == 1
+    assert "OFFSET" not in style_queries[0] and "COUNT(" not in style_queries[0]
+    assert not any("COUNT(" in q["sql"] for q in queries)
+
+
+def test_cursor_round_trips_and_garbage_means_first_page(client, make_style):
+    make_numbered(make_style, 21)
+    style = Style.objects.get(name="Style 03")
+
+    assert decode_cursor(encode_cursor(style)) == (style.created_at, style.pk)
+    for garbage in ("not-a-cursor", "!!!", encode_cursor(style)[:-3] + "xyz"):
+        assert listed_names(client.get(CATALOG, {"cursor": garbage}))[0] == "Style 20"
+
+
+def test_catalog_htmx_request_gets_only_the_list_fragment(client, make_style):
+    make_numbered(make_style, 21)
+    cursor = next_cursor(client.get(CATALOG))
+
+    response = client.get(CATALOG, {"cursor": cursor, "view": "table"}, headers=HTMX)
+
+    html = response.content.decode()
+    assert "<html" not in html and 'id="catalog-filters"' not in html
+    assert html.strip().startswith('<section id="style-list"')
+    assert 'hx-get="?view=table" hx-target="#style-list" hx-swap="outerHTML" hx-push-url="true"' in html
     assert "HX-Request" in response["Vary"]
 
 
 def test_catalog_history_restore_gets_the_full_page(client, make_style):
     make_style()
 
-    response = client.get(CATALOG, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    response = client.get(CATALOG, headers={**HTMX, "HX-History-Restore-Request": "true"})
 
-    assert "<html" in response.content.decode()
-
-
-def test_catalog_tags_filter_means_all_of_them(client, make_style):
-    make_style(name="Ink and mono", tags=["ink", "monochrome"])
-    make_style(name="Ink only", tags=["ink"])
-    make_style(name="Mono only", tags=["monochrome"])
-    make_style(name="Ink mono water", tags=["ink", "monochrome", "watercolor"])
-    make_style(name="Pending ink mono", tags=["ink", "monochrome"], training_status=Style.Status.PENDING)
-
-    assert listed_names(client.get(CATALOG, {"tags": "ink,monochrome"})) == ["Ink mono water", "Ink and mono"]
-    assert listed_names(client.get(CATALOG, {"tags": " INK , monochrome,,ink"})) == ["Ink mono water", "Ink and mono"]
-    assert listed_names(client.get(CATALOG, {"tags": "monochrome"})) == ["Ink mono water", "Mono only", "Ink and mono"]
-    empty = client.get(CATALOG, {"tags": "ink,oil"})
-    assert listed_names(empty) == []
-    assert "No style has all of these tags yet" in empty.content.decode()
+    html = response.content.decode()
+    assert "<html" in html and 'id="catalog-filters"' in html
 
 
-def test_catalog_paging_links_keep_the_tag_filter(client, make_style):
-    for _ in range(21):
-        make_style(tags=["ink"])
+def test_catalog_results_are_never_cached_by_htmx_history(client, make_style):
+    make_style()
 
-    html = client.get(CATALOG, {"tags": "ink"}).content.decode()
+    html = client.get(CATALOG, headers=HTMX).content.decode()
 
-    assert 'href="?tags=ink&amp;page=2"' in html
+    # Back/forward then asks the server (a history-restore request) instead of a stale snapshot.
+    assert 'hx-history="false"' in html
 
 
-def test_catalog_query_count_does_not_grow_with_styles(client, make_style):
-    def queries_for(count):
+def test_catalog_sorts_by_price_both_ways_ties_newest_first(client, make_style):
+    for name, price in [("Cheap old", 2), ("Dear", 40), ("Cheap new", 2), ("Middle", 9)]:
+        make_style(name=name, price_per_generation=price)
+
+    assert listed_names(client.get(CATALOG, {"sort": "price"})) == ["Cheap new", "Cheap old", "Middle", "Dear"]
+    assert listed_names(client.get(CATALOG, {"sort": "-price"})) == ["Dear", "Middle", "Cheap new", "Cheap old"]
+    assert listed_names(client.get(CATALOG)) == ["Middle", "Cheap new", "Dear", "Cheap old"]
+
+
+def test_catalog_sorts_by_recent_completed_generations(client, make_style, make_generation):
+    names = ("Quiet old", "Busy", "Lately", "Quiet new")
+    quiet_old, busy, lately, quiet_new = (make_style(name=name) for name in names)
+    for seed in range(3):
+        make_generation(style=busy, seed=seed, status=Generation.Status.COMPLETED)
+    make_generation(style=lately, status=Generation.Status.COMPLETED)
+    make_generation(style=quiet_old, status=Generation.Status.FAILED)
+    for seed in range(5):
+        make_generation(style=quiet_new, seed=seed, status=Generation.Status.COMPLETED)
+    Generation.objects.filter(style=quiet_new).update(created_at=timezone.now() - timedelta(days=31))
+
+    response = client.get(CATALOG, {"sort": "popular"})
+
+    # "Ink Wash" is the make_generation fixture's own style, older than the rest and never used.
+    assert listed_names(response) == ["Busy", "Lately", "Quiet new", "Quiet old", "Ink Wash"]
+    assert 'value="popular" selected' in response.content.decode()
+
+
+def test_catalog_page_numbers_for_other_sorts_keep_the_filters(client, make_style):
+    make_numbered(make_style, 21, tags=["ink"])
+
+    first = client.get(CATALOG, {"tags": "ink", "sort": "price"})
+    second = client.get(CATALOG, {"tags": "ink", "sort": "price", "page": 2})
+
+    assert "Page 1 of 2" in first.content.decode()
+    assert 'href="?tags=ink&amp;sort=price&amp;page=2"' in first.content.decode()
+    assert listed_names(second) == ["Style 00"]
+
+
+def test_catalog_unknown_sort_or_artist_matches_nothing_and_says_why(client, make_style):
+    make_style()
+
+    for params in ({"sort": "cheapest"}, {"artist_id": "999999"}, {"price_min": "lots"}):
+        response = client.get(CATALOG, params)
+        html = response.content.decode()
+        assert listed_names(response) == []
+        assert "Some filters could not be read" in html and 'class="field-error"' in html
+
+
+def test_catalog_table_view_keeps_the_filters_and_the_order(client, make_style, artist):
+    make_style(name="Ink Fox", tags=["ink", "fox"], price_per_generation=12, commercial_use=False)
+    make_style(name="Ink Owl", tags=["ink", "owl"], price_per_generation=3)
+    make_style(name="Oil Owl", tags=["oil", "owl"])
+
+    params = {"tags": "ink", "sort": "price"}
+    grid = client.get(CATALOG, params)
+    table = client.get(CATALOG, {**params, "view": "table"})
+
+    assert listed_names(grid) == listed_names(table) == ["Ink Owl", "Ink Fox"]
+    html = table.content.decode()
+    assert html.count('data-testid="style-row"') == 2 and 'class="style-card"' not in html
+    assert "Oil Owl" not in html
+    assert f'<a href="{artist.get_absolute_url()}">Mira Okafor</a>' in html
+    assert "Personal only" in html and "Allowed" in html
+    assert f'href="{CATALOG}?tags=fox"' in html
+    assert "Images (30 days)" not in html
+    assert "Images (30 days)" in client.get(CATALOG, {"view": "table", "sort": "popular"}).content.decode()
+
+
+def test_catalog_empty_results_name_the_filters_and_offer_to_clear_them(client, make_style):
+    make_style(tags=["ink"], price_per_generation=9)
+
+    html = client.get(CATALOG, {"tags": "ink,oil", "price_max": "5", "commercial": "on"}).content.decode()
+
+    assert "No style matches all of these filters:" in html
+    assert "<strong>all of: ink, oil</strong>" in html and "<strong>up to 5 tokens</strong>" in html
+    assert "<strong>commercial use allowed</strong>" in html
+    assert f'<a href="{CATALOG}">clear all filters</a>' in html
+
+
+def test_catalog_empty_without_filters_says_styles_appear_after_training(client, db):
+    assert "No style is live yet" in client.get(CATALOG).content.decode()
+
+
+def queries_for(client, url, params=None):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, params or {}).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"view": "table"}, {"tags": "ink", "tags_not": "oil", "artist_id": "ARTIST"}, {"sort": "popular"}],
+    ids=["grid", "table", "filtered", "popular"],
+)
+def test_catalog_query_count_does_not_grow_with_styles(
+    client, make_style, make_generation, artist, params, django_assert_max_num_queries
+):
+    params = {key: str(artist.pk) if value == "ARTIST" else value for key, value in params.items()}
+
+    def seed(count):
+        Generation.objects.all().delete()
         Style.objects.all().delete()
         for n in range(count):
-            add_cover(make_style(tags=["ink", f"tag{n}"]))
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(CATALOG).status_code == 200
-        return len(queries)
+            style = make_style(tags=["ink", f"tag{n}", f"other{n}"])
+            add_cover(style, 0)
+            add_cover(style, 1)
+            make_generation(style=style, seed=n, status=Generation.Status.COMPLETED)
 
-    assert queries_for(5) == queries_for(25) == 4
+    seed(5)
+    few = queries_for(client, CATALOG, params)
+    seed(50)
+    with django_assert_max_num_queries(5):
+        assert client.get(CATALOG, params).status_code == 200
+    assert queries_for(client, CATALOG, params) == few
+
+
+def test_detail_query_count_does_not_grow_with_tags_or_images(
+    client, make_style, make_generation, django_assert_max_num_queries
+):
+    def style_with(count):
+        style = make_style(tags=[f"tag{n}" for n in range(count)])
+        for n in range(count):
+            add_cover(style, n)
+            make_generation(style=style, seed=n, status=Generation.Status.COMPLETED)
+        return style
+
+    few = queries_for(client, style_with(5).get_absolute_url())
+    many = style_with(50)
+    with django_assert_max_num_queries(4):
+        assert client.get(many.get_absolute_url()).status_code == 200
+    assert queries_for(client, many.get_absolute_url()) == few
 
 
 def test_detail_shows_prices_licence_tags_and_counts(client, make_style, make_user):

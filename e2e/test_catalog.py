@@ -1,0 +1,101 @@
+import re
+from urllib.parse import parse_qs, urlsplit
+
+from django.utils import timezone
+from django.utils.text import slugify
+from playwright.sync_api import Page, expect
+
+from marketplace.styles.models import Style, Tag
+
+
+def query(page: Page) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(page.url).query)
+
+
+def live_style(artist, name: str, tags: list[str], price: int = 5) -> None:
+    style = Style.objects.create(
+        artist=artist,
+        name=name,
+        slug=slugify(name),
+        price_per_generation=price,
+        commercial_use=True,
+        credit_required=False,
+        training_status=Style.Status.COMPLETED,
+        trained_at=timezone.now(),
+    )
+    style.tags.set([Tag.objects.get_or_create(name=tag)[0] for tag in tags])
+
+
+def test_visitor_filters_by_two_tags_switches_to_the_table_and_goes_back(site: str, page: Page, django_user_model):
+    artist = django_user_model.objects.create_user(username="lena", email="lena@example.com", password="x-long-secret")
+    live_style(artist, "Harbour Portrait", ["watercolor", "portrait"], price=9)
+    live_style(artist, "Misty Lake", ["watercolor", "landscape"])
+    live_style(artist, "Ink Face", ["ink", "portrait"])
+    live_style(artist, "Rainy Portrait", ["watercolor", "portrait", "rain"], price=4)
+    cards = page.locator("#style-list .style-card h3")
+    rows = page.get_by_test_id("style-row")
+
+    page.goto(f"{site}/styles/")
+    expect(cards).to_have_text(["Rainy Portrait", "Ink Face", "Misty Lake", "Harbour Portrait"])
+    # Survives only if no step reloads the page.
+    page.evaluate("window.catalogMarker = 'same page'")
+
+    tags = page.get_by_label("With all of these tags")
+    tags.fill("watercolor, por")
+    expect(page.locator("#tag-suggestions option")).to_have_count(1)
+    expect(page.locator("#tag-suggestions option")).to_have_attribute("value", "watercolor, portrait")
+    tags.fill("watercolor, portrait")
+    page.get_by_role("button", name="Apply filters").click()
+
+    expect(page).to_have_url(re.compile(r"view=grid"))
+    assert query(page) == {"sort": ["newest"], "tags": ["watercolor, portrait"], "view": ["grid"]}
+    expect(cards).to_have_text(["Rainy Portrait", "Harbour Portrait"])
+    assert page.evaluate("window.catalogMarker") == "same page"
+
+    page.get_by_label("Table").check()
+
+    expect(page).to_have_url(re.compile(r"view=table"))
+    assert query(page) == {"sort": ["newest"], "tags": ["watercolor, portrait"], "view": ["table"]}
+    expect(rows.locator("td:first-child")).to_have_text(["Rainy Portrait", "Harbour Portrait"])
+    expect(cards).to_have_count(0)
+    assert page.evaluate("window.catalogMarker") == "same page"
+
+    page.go_back()
+
+    expect(page).to_have_url(re.compile(r"view=grid"))
+    assert query(page) == {"sort": ["newest"], "tags": ["watercolor, portrait"], "view": ["grid"]}
+    expect(cards).to_have_text(["Rainy Portrait", "Harbour Portrait"])
+    expect(rows).to_have_count(0)
+    expect(tags).to_have_value("watercolor, portrait")
+    expect(page.get_by_label("Cards")).to_be_checked()
+    assert page.evaluate("window.catalogMarker") == "same page"
+
+    page.get_by_label("Sort by").select_option("-price")
+
+    expect(page).to_have_url(re.compile(r"sort=-price"))
+    expect(cards).to_have_text(["Harbour Portrait", "Rainy Portrait"])
+    assert page.evaluate("window.catalogMarker") == "same page"
+
+
+def test_load_more_appends_the_next_styles_in_place(site: str, page: Page, django_user_model):
+    artist = django_user_model.objects.create_user(
+        username="kenji", email="kenji@example.com", password="x-long-secret"
+    )
+    for n in range(45):
+        live_style(artist, f"Style {n:02d}", ["ink"])
+    cards = page.locator("#card-grid .style-card h3")
+
+    page.goto(f"{site}/styles/?tags=ink")
+    expect(cards).to_have_count(20)
+    page.evaluate("window.catalogMarker = 'same page'")
+
+    page.get_by_role("button", name="Load more styles").click()
+    expect(cards).to_have_count(40)
+    page.get_by_role("button", name="Load more styles").click()
+    expect(cards).to_have_count(45)
+
+    expect(cards.last).to_have_text("Style 00")
+    expect(page.get_by_role("button", name="Load more styles")).to_have_count(0)
+    assert page.url == f"{site}/styles/?tags=ink"
+    assert page.evaluate("window.catalogMarker") == "same page"
+    assert page.evaluate("new Set([...document.querySelectorAll('#card-grid h3')].map(h => h.textContent)).size") == 45

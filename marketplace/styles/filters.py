@@ -1,0 +1,149 @@
+"""The catalog's filters and sort orders, bound straight from the query string."""
+
+from datetime import timedelta
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q, TextChoices
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from marketplace.styles.models import Style, StyleQuerySet
+from marketplace.styles.tags import parse_tags
+
+POPULAR_WINDOW = timedelta(days=30)
+
+# Wires a comma-separated tag input to the suggestion fragment (views.tag_suggest); the page must hold
+# an empty <datalist id="tag-suggestions">. `hx-vals` sends the whole text as `q` whatever the input's name.
+TAG_SUGGEST_ATTRS = {
+    "list": "tag-suggestions",
+    "autocomplete": "off",
+    "hx-get": reverse_lazy("styles:tag-suggest"),
+    "hx-trigger": "input changed delay:200ms",
+    "hx-vals": "js:{q: this.value}",
+    "hx-target": "#tag-suggestions",
+    "hx-swap": "innerHTML",
+    "hx-push-url": "false",
+    "hx-sync": "this:replace",
+}
+
+
+class Sort(TextChoices):
+    NEWEST = "newest", gettext_lazy("Newest")
+    POPULAR = "popular", gettext_lazy("Most used (30 days)")
+    PRICE = "price", gettext_lazy("Price: low to high")
+    PRICE_DESC = "-price", gettext_lazy("Price: high to low")
+
+
+ORDERINGS = {
+    Sort.PRICE: ("price_per_generation", "-created_at", "-id"),
+    Sort.PRICE_DESC: ("-price_per_generation", "-created_at", "-id"),
+}
+
+
+class TagListFilter(django_filters.CharFilter):
+    """A comma-separated list of tags applied with one of StyleQuerySet's tagged_* methods."""
+
+    def __init__(self, *, apply, **kwargs):
+        self.apply = apply
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={**TAG_SUGGEST_ATTRS, "placeholder": gettext_lazy("e.g. ink, portrait")})
+        )
+        super().__init__(**kwargs)
+
+    def filter(self, qs, value):
+        names = parse_tags(value or "")
+        return self.apply(qs, names) if names else qs
+
+
+class TokenFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+def artists_with_live_styles(request):
+    live = Style.objects.live().filter(artist=OuterRef("pk"))
+    return get_user_model().objects.filter(Exists(live)).order_by("display_name", "username")
+
+
+class StyleFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=gettext_lazy("Search"),
+        method="search",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": gettext_lazy("Name or description")}),
+    )
+    tags = TagListFilter(label=gettext_lazy("With all of these tags"), apply=StyleQuerySet.tagged_all)
+    tags_any = TagListFilter(label=gettext_lazy("With any of these tags"), apply=StyleQuerySet.tagged_any)
+    tags_not = TagListFilter(label=gettext_lazy("Without these tags"), apply=StyleQuerySet.tagged_none)
+    artist_id = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("Artist"),
+        field_name="artist",
+        queryset=artists_with_live_styles,
+        empty_label=gettext_lazy("Any artist"),
+    )
+    price_min = TokenFilter(
+        label=gettext_lazy("Price from (tokens)"),
+        field_name="price_per_generation",
+        lookup_expr="gte",
+        widget=forms.NumberInput(attrs={"min": 1}),
+    )
+    price_max = TokenFilter(
+        label=gettext_lazy("Price up to (tokens)"),
+        field_name="price_per_generation",
+        lookup_expr="lte",
+        widget=forms.NumberInput(attrs={"min": 1}),
+    )
+    commercial = django_filters.BooleanFilter(
+        label=gettext_lazy("Commercial use allowed"), method="commercial_only", widget=forms.CheckboxInput
+    )
+    sort = django_filters.ChoiceFilter(
+        label=gettext_lazy("Sort by"), choices=Sort.choices, empty_label=None, method="sort_by"
+    )
+
+    class Meta:
+        model = Style
+        fields = []
+
+    def __init__(self, data=None, *args, **kwargs):
+        # Newest is the default order: filling it in makes the form show it and sort_by always run.
+        if data is not None and not data.get("sort"):
+            data = data.copy()
+            data["sort"] = Sort.NEWEST
+        super().__init__(data, *args, **kwargs)
+
+    @property
+    def applied_sort(self) -> Sort:
+        """The order applied; an unknown value falls back to newest (the model's default ordering)."""
+        return Sort(self.form.cleaned_data.get("sort") or Sort.NEWEST)
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(description__icontains=value))
+
+    def commercial_only(self, queryset, name, value):
+        return queryset.filter(commercial_use=True) if value else queryset
+
+    def sort_by(self, queryset, name, value):
+        if value == Sort.POPULAR:
+            return queryset.popular(since=timezone.now() - POPULAR_WINDOW)
+        return queryset.order_by(*ORDERINGS.get(value, ("-created_at", "-id")))
+
+    def active(self) -> list[str]:
+        """The applied filters in words, for telling a visitor what to loosen when nothing matches."""
+        data = self.form.cleaned_data
+        described = []
+        for key, words in (("tags", _("all of: %s")), ("tags_any", _("any of: %s")), ("tags_not", _("none of: %s"))):
+            if names := parse_tags(data.get(key) or ""):
+                described.append(words % ", ".join(names))
+        if data.get("q"):
+            described.append(_("matching “%s”") % data["q"])
+        if data.get("artist_id"):
+            described.append(_("by %s") % data["artist_id"].public_name)
+        if data.get("price_min") is not None:
+            described.append(_("from %s tokens") % data["price_min"])
+        if data.get("price_max") is not None:
+            described.append(_("up to %s tokens") % data["price_max"])
+        if data.get("commercial"):
+            described.append(_("commercial use allowed"))
+        return described
