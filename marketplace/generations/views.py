@@ -41,6 +41,12 @@ def remix_initial(request) -> dict:
     return {"style": style} if style.isdigit() else {}
 
 
+def generate_context(user, style: Style) -> dict:
+    """What the generate form needs when it is embedded in a style's page."""
+    form = GenerateForm(initial={"style": style.pk})
+    return {"form": form, **cost_context(user, style, form["aspect_ratio"].value())}
+
+
 def cost_context(user, style: Style | None, aspect_ratio: str) -> dict:
     cost = None
     if style is not None and aspect_ratio in dict(Generation.AspectRatio.choices):

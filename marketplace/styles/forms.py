@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.styles.filters import TAG_SUGGEST_ATTRS
 from marketplace.styles.images import MAX_BYTES
 from marketplace.styles.models import MAX_PRICE, MIN_PRICE
 from marketplace.styles.services import MAX_TAGS, MAX_TRAINING_IMAGES, MIN_TRAINING_IMAGES
@@ -42,7 +43,7 @@ class StyleUploadForm(forms.Form):
     tags = forms.CharField(
         label=_("Tags"), max_length=600, required=False,
         help_text=_("Comma-separated, up to %(max)s, e.g. watercolor, botanical.") % {"max": MAX_TAGS},
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        widget=forms.TextInput(attrs=TAG_SUGGEST_ATTRS),
     )
     price_per_generation = forms.IntegerField(
         label=_("Price per image (tokens)"), min_value=MIN_PRICE, max_value=MAX_PRICE,

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 
 from marketplace.core.types import HtmxHttpRequest
 from marketplace.generations.models import Generation
+from marketplace.generations.views import generate_context
 from marketplace.generations.pricing import ASPECT_RATIO_MULTIPLIER, generation_cost
 from marketplace.styles.filters import Sort, StyleFilter
 from marketplace.styles.models import Style, Tag
@@ -57,6 +58,8 @@ def detail(request: HtmxHttpRequest, slug: str):
         for ratio in ASPECT_RATIO_MULTIPLIER
     ]
     context = {"style": style, "samples": samples, "stats": stats, "prices": prices}
+    if style.is_live and style.model_path:
+        context.update(generate_context(request.user, style))
     return render(request, "styles/detail.html", context)
 
 

@@ -169,3 +169,17 @@ def test_remix_prefills_style_tags_ratio_and_seed(client, user, make_user, train
     assert 'value="31337"' in body and 'value="fox"' in body
     assert f'<option value="{trained_style.pk}" selected>' in body
     assert re.search(r'value="2:2"[^>]*checked', body)
+
+
+def test_style_page_offers_the_generate_form(client, user, trained_style, fund, django_assert_max_num_queries):
+    fund(user, 30)
+    client.force_login(user)
+    with django_assert_max_num_queries(12):
+        body = client.get(trained_style.get_absolute_url()).content.decode()
+    assert 'id="generate-form"' in body and f'<option value="{trained_style.pk}" selected>' in body
+    assert "Costs 5 tokens." in body and "Your balance: 30." in body and 'id="jobs"' in body
+
+
+def test_style_without_a_trained_model_has_no_form(client, user, style):
+    client.force_login(user)
+    assert 'id="generate-form"' not in client.get(style.get_absolute_url()).content.decode()
