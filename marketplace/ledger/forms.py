@@ -23,3 +23,11 @@ class TokenAdjustmentForm(forms.Form):
         if amount == 0:
             raise forms.ValidationError(_("Enter a non-zero number of tokens."))
         return amount
+
+
+class PackPurchaseForm(forms.Form):
+    """One token pack's buy button. Only the pack's code is posted: price and tokens come from TOKEN_PACKS."""
+
+    pack = forms.CharField(widget=forms.HiddenInput, max_length=30)
+    # A fresh key per rendered form: a double click or a resubmit posts the same one and is charged once.
+    submission = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)

@@ -3,13 +3,15 @@
 Each function is one transaction: lock the user's row, look up the
 idempotency key (after the lock, so concurrent retries serialise and see the
 first result), check, append a LedgerEntry and store the new balance.
+ledger_debit, the hot path, locks, checks and takes in one conditional
+UPDATE and lets the key's unique index catch a retry (see its docstring).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from marketplace.core.exceptions import ServiceError
@@ -67,19 +69,73 @@ def ledger_debit(
     *, user_id: int, amount: int, reason: str, idempotency_key: str, generation=None, kind: str = LedgerEntry.Kind.CONSUME,
     created_by=None,
 ) -> LedgerEntry:
-    """Take tokens. Raises InsufficientTokens, changing nothing, when the balance is short."""
+    """Take tokens. Raises InsufficientTokens, changing nothing, when the balance is short.
+
+    The hot path is two statements: a conditional UPDATE that locks, checks
+    and takes in one step, then the ledger row. The idempotency key is
+    checked by its unique index rather than by a query up front: a retry's
+    insert fails, its savepoint (with its UPDATE) rolls back, and the first
+    entry is returned.
+    """
     if amount <= 0:
         raise ValueError("a debit amount must be positive")
-    with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=user_id)
+    try:
+        with transaction.atomic():
+            balance = _take(user_id=user_id, amount=amount)
+            if balance is not None:
+                return _insert(LedgerEntry(
+                    user_id=user_id, kind=kind, amount=-amount, balance_after=balance, reason=reason,
+                    idempotency_key=idempotency_key, generation=generation, created_by=created_by,
+                ))
+    except IntegrityError:
         if entry := _existing(key=idempotency_key, user_id=user_id, kind=kind, amount=-amount):
             return entry
-        if user.token_balance < amount:
-            raise InsufficientTokens(needed=amount, available=user.token_balance)
-        return _append(
-            user=user, kind=kind, amount=-amount, reason=reason, key=idempotency_key,
-            generation=generation, created_by=created_by,
+        raise
+    # Short: unless this is a retry of a debit that went through before the balance ran low.
+    if entry := _existing(key=idempotency_key, user_id=user_id, kind=kind, amount=-amount):
+        return entry
+    available = User.objects.values_list("token_balance", flat=True).get(pk=user_id)
+    raise InsufficientTokens(needed=amount, available=available)
+
+
+def _take(*, user_id: int, amount: int) -> int | None:
+    """Subtract amount if the balance covers it and return the new balance, else None.
+
+    Concurrent takes queue on the row lock and each re-checks the condition
+    against the committed balance, so the balance never goes below zero.
+    """
+    quote = connection.ops.quote_name
+    table, pk, balance = quote(User._meta.db_table), quote(User._meta.pk.column), quote("token_balance")
+    with connection.cursor() as cursor:
+        # Raw because QuerySet.update() cannot return the new value; RETURNING works on PostgreSQL and SQLite.
+        cursor.execute(
+            f"UPDATE {table} SET {balance} = {balance} - %s WHERE {pk} = %s AND {balance} >= %s RETURNING {balance}",
+            [amount, user_id, amount],
         )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _insert(entry: LedgerEntry) -> LedgerEntry:
+    """Save a new entry in one INSERT without Model.save()'s machinery.
+
+    Under concurrent load the ORM's save path was the largest CPU cost of a
+    debit (bench/ledger, docs/performance.md). The columns and their values
+    come from the model's own fields, so a field added later is not missed.
+    """
+    fields = [field for field in LedgerEntry._meta.concrete_fields if not field.primary_key]
+    values = [field.get_db_prep_save(field.pre_save(entry, add=True), connection) for field in fields]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({}) RETURNING {}".format(
+        quote(LedgerEntry._meta.db_table), ", ".join(quote(field.column) for field in fields),
+        ", ".join(["%s"] * len(fields)), quote(LedgerEntry._meta.pk.column),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        entry.pk = cursor.fetchone()[0]
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    return entry
 
 
 def ledger_adjust(*, user_id: int, amount: int, reason: str, staff_user, idempotency_key: str) -> LedgerEntry:

@@ -7,4 +7,7 @@ app_name = "ledger"
 urlpatterns = [
     path("wallet/", views.wallet, name="wallet"),
     path("wallet/balance/", views.balance, name="balance"),
+    path("wallet/buy/", views.buy, name="buy"),
+    path("wallet/history.csv", views.history_csv, name="history-csv"),
+    path("wallet/earnings/", views.earnings, name="earnings"),
 ]

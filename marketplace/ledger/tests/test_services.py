@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.models import Sum
 
 from marketplace.accounts.models import User
@@ -203,3 +203,68 @@ def test_refund_requested_twice_concurrently_writes_one_row(postgres, make_user)
     assert len(set(run_in_threads(refund, 2, workers=2))) == 1
     assert LedgerEntry.objects.filter(kind="refund").count() == 1
     assert balance_matches_rows(user) and user.token_balance == 10
+
+
+# --- ledger_debit's two-statement path (conditional UPDATE, then INSERT; the key checked by its index) ---
+
+
+def test_debit_is_two_statements(user, django_assert_num_queries):
+    fund(user, 20)
+    # Inside the test's transaction, atomic() adds a SAVEPOINT and its RELEASE around them.
+    with django_assert_num_queries(4) as captured:
+        ledger_debit(user_id=user.pk, amount=7, reason="Generation", idempotency_key="g1")
+    statements = [query["sql"].split()[0] for query in captured.captured_queries]
+    assert statements == ["SAVEPOINT", "UPDATE", "INSERT", "RELEASE"]
+
+
+def test_retried_debit_takes_once_and_returns_the_first_entry(user):
+    fund(user, 20)
+    first = ledger_debit(user_id=user.pk, amount=7, reason="Generation", idempotency_key="g1")
+    again = ledger_debit(user_id=user.pk, amount=7, reason="Generation", idempotency_key="g1")
+    assert again.pk == first.pk and again.balance_after == 13
+    user.refresh_from_db()
+    assert user.token_balance == 13 and balance_matches_rows(user)
+
+
+def test_retried_debit_after_the_balance_ran_low_returns_the_first_entry(user):
+    fund(user, 10)
+    first = ledger_debit(user_id=user.pk, amount=7, reason="Generation", idempotency_key="g1")
+    again = ledger_debit(user_id=user.pk, amount=7, reason="Generation", idempotency_key="g1")
+    assert again.pk == first.pk
+    user.refresh_from_db()
+    assert user.token_balance == 3
+
+
+def test_debit_key_reused_for_another_amount_is_an_error_and_takes_nothing(user):
+    fund(user, 20)
+    ledger_debit(user_id=user.pk, amount=7, reason="Generation", idempotency_key="g1")
+    with pytest.raises(IdempotencyConflict):
+        ledger_debit(user_id=user.pk, amount=5, reason="Generation", idempotency_key="g1")
+    user.refresh_from_db()
+    assert user.token_balance == 13 and balance_matches_rows(user)
+
+
+def test_retried_debit_inside_a_callers_transaction_keeps_it_usable(user):
+    fund(user, 20)
+    with transaction.atomic():
+        ledger_debit(user_id=user.pk, amount=7, reason="Generation", idempotency_key="g1")
+        ledger_debit(user_id=user.pk, amount=7, reason="Generation", idempotency_key="g1")
+        ledger_debit(user_id=user.pk, amount=2, reason="Generation", idempotency_key="g2")
+    user.refresh_from_db()
+    assert user.token_balance == 11 and balance_matches_rows(user)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_same_debit_key_20_times_concurrently_takes_once(postgres, make_user):
+    user = make_user()
+    fund(user, 100)
+    barrier = threading.Barrier(20)
+
+    def debit(_):
+        barrier.wait()
+        entry = ledger_debit(user_id=user.pk, amount=7, reason="Generation", idempotency_key="gen:1")
+        return (entry.pk, entry.amount, entry.balance_after)
+
+    assert len(set(run_in_threads(debit, 20, workers=20))) == 1
+    user.refresh_from_db()
+    assert user.token_balance == 93 and balance_matches_rows(user)

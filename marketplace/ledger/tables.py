@@ -1,0 +1,69 @@
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from marketplace.ledger.models import LedgerEntry
+
+NUMERIC = {"th": {"class": "numeric"}, "td": {"class": "numeric"}}
+
+
+def render_when(value) -> str:
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), date_format(localtime(value), "DATETIME_FORMAT"))
+
+
+class LedgerHistoryTable(tables.Table):
+    """A user's token movements. Expects rows from views.history_entries (payment, generation, generation_visible)."""
+
+    # Every ordering ends on the id so that rows created in the same instant keep a stable order across pages.
+    date = tables.Column(gettext_lazy("Date"), accessor="created_at", order_by=("created_at", "id"))
+    kind = tables.Column(gettext_lazy("Kind"), order_by=("kind", "created_at", "id"))
+    reason = tables.Column(gettext_lazy("Reason"), orderable=False, empty_values=())
+    amount = tables.Column(gettext_lazy("Amount"), order_by=("amount", "id"), attrs=NUMERIC)
+    balance_after = tables.Column(gettext_lazy("Balance after"), order_by=("balance_after", "id"), attrs=NUMERIC)
+
+    class Meta:
+        attrs = {"class": "striped"}
+        row_attrs = {"data-testid": "ledger-row", "data-kind": lambda record: record.kind}
+
+    def render_date(self, value) -> str:
+        return render_when(value)
+
+    def render_amount(self, value: int) -> str:
+        return format_html('<span class="{}">{}</span>', "credit" if value > 0 else "debit", f"{value:+d}")
+
+    def render_reason(self, record: LedgerEntry) -> str:
+        return format_html("{}<br><small class=\"muted\">{}</small>", record.reason, ledger_source(record))
+
+
+def ledger_source(entry: LedgerEntry) -> str:
+    """What caused a movement, as a link where the user may follow it."""
+    if entry.payment_id:
+        return format_html(_("Payment {}"), format_html("<code>{}</code>", entry.payment.provider_reference))
+    if entry.generation_id:
+        label = _("Generation #%(id)s") % {"id": entry.generation_id}
+        if entry.generation_visible:
+            return format_html('<a href="{}">{}</a>', entry.generation.get_absolute_url(), label)
+        # An earning from a buyer's private image: the artist may not open it.
+        return format_html("{} ({})", label, _("private"))
+    if entry.kind == LedgerEntry.Kind.ADJUSTMENT:
+        return _("By Atelier staff")
+    return "–"
+
+
+class EarningsByStyleTable(tables.Table):
+    """Rows from views.earnings_by_style: dicts of style_name, style_slug, generations, tokens."""
+
+    style_name = tables.Column(gettext_lazy("Style"))
+    generations = tables.Column(gettext_lazy("Generations"), attrs=NUMERIC)
+    tokens = tables.Column(gettext_lazy("Tokens earned"), attrs=NUMERIC)
+
+    class Meta:
+        attrs = {"class": "striped"}
+        row_attrs = {"data-testid": "earnings-row"}
+
+    def render_style_name(self, value: str, record: dict) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("styles:detail", kwargs={"slug": record["style_slug"]}), value)
