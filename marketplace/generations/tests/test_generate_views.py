@@ -138,6 +138,7 @@ def test_gallery_publish_withdraw_delete(client, user, make_user, trained_style,
 
     response = client.post(reverse("generations:visibility", args=[generation.pk]), {"visibility": "public"}, **HX)
     assert "Withdraw from feed" in response.content.decode()
+    assert f'hx-target="#gallery-{generation.pk}"' in response.content.decode()  # swaps itself in place
     assert Generation.objects.public().filter(pk=generation.pk).exists()
 
     client.post(reverse("generations:visibility", args=[generation.pk]), {"visibility": "private"})
