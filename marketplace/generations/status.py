@@ -22,7 +22,7 @@ def generation_status_for_owner(generation: Generation) -> dict:
         "progress": generation.progress,
         "cost": generation.cost,
         "queue_position": queue.position if queue else None,
-        "estimated_start": queue.estimated_start.isoformat() if queue and queue.estimated_start else None,
+        "estimated_start": queue.estimated_start if queue else None,
         "image_url": generation.image.url if generation.image else None,
         "failure_reason": generation.failure_reason,
         "refunded_tokens": refunded_tokens(generation),

@@ -119,7 +119,7 @@ def image_status(request, generation_id: int) -> JsonResponse:
         generation = request.user.generations.filter(pk=generation_id).first()
         if generation is None:
             return json_error(_("No image with this id."), "not_found", 404)
-        return JsonResponse(generation_status_for_owner(generation))
+        return JsonResponse(generation_status_for_owner(generation))  # DjangoJSONEncoder writes ISO 8601 times
     if not is_worker(request):
         return json_error(_("A valid worker token is required."), "forbidden", 403)
     if request.method == "GET":

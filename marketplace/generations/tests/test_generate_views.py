@@ -184,3 +184,23 @@ def test_style_page_offers_the_generate_form(client, user, trained_style, fund, 
 def test_style_without_a_trained_model_has_no_form(client, user, style):
     client.force_login(user)
     assert 'id="generate-form"' not in client.get(style.get_absolute_url()).content.decode()
+
+
+def test_job_card_and_json_give_the_estimated_start(client, user, trained_style, fund):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    done = submitted(user, trained_style, fund)
+    now = timezone.now()
+    Generation.objects.filter(pk=done.pk).update(
+        status="completed", started_at=now - timedelta(minutes=4), finished_at=now
+    )
+    first = submitted(user, trained_style, fund)
+    second = submitted(user, trained_style, fund)
+    client.force_login(user)
+    body = client.get(second.get_absolute_url(), **HX).content.decode()
+    assert "Number 2 in line." in body and re.search(r"Estimated start:.*[34]\xa0minutes from now", body, re.S)
+    data = client.get(reverse("webhooks:image-status", args=[second.pk])).json()
+    assert data["queue_position"] == 2 and data["estimated_start"].startswith(str(now.year))
+    assert first.pk < second.pk
