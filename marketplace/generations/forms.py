@@ -29,5 +29,11 @@ class GenerateForm(forms.Form):
     )
     request_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
+    def __init__(self, *args, fixed_style: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if fixed_style:
+            # On a style's page the style is given: a hidden id, not a <select> of every style.
+            self.fields["style"].widget = forms.HiddenInput()
+
     def clean_tags(self) -> list[str]:
         return parse_tags(self.cleaned_data["tags"])

@@ -43,7 +43,7 @@ def remix_initial(request) -> dict:
 
 def generate_context(user, style: Style) -> dict:
     """What the generate form needs when it is embedded in a style's page."""
-    form = GenerateForm(initial={"style": style.pk})
+    form = GenerateForm(initial={"style": style.pk}, fixed_style=True)
     return {"form": form, **cost_context(user, style, form["aspect_ratio"].value())}
 
 
@@ -59,7 +59,8 @@ def cost_context(user, style: Style | None, aspect_ratio: str) -> dict:
 def generate(request: HtmxHttpRequest):
     if request.method == "POST" and not request.user.is_authenticated:
         return redirect(f"{reverse('account_login')}?next={reverse('generations:generate')}")
-    form = GenerateForm(request.POST or None, initial=remix_initial(request))
+    fixed_style = request.POST.get("fixed_style") == "1"  # posted from a style's page
+    form = GenerateForm(request.POST or None, initial=remix_initial(request), fixed_style=fixed_style)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -77,7 +78,7 @@ def generate(request: HtmxHttpRequest):
                 request.user.refresh_from_db(fields=["token_balance"])
                 fresh = GenerateForm(initial={
                     "style": generation.style_id, "tags": ", ".join(data["tags"]), "aspect_ratio": generation.aspect_ratio,
-                })
+                }, fixed_style=fixed_style)
                 context = {**job_context(generation), "is_owner": True, "form": fresh,
                            **cost_context(request.user, generation.style, generation.aspect_ratio)}
                 response = render(request, "generations/submitted.html", context)

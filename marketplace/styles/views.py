@@ -6,8 +6,8 @@ from django.views.decorators.http import require_GET
 
 from marketplace.core.types import HtmxHttpRequest
 from marketplace.generations.models import Generation
-from marketplace.generations.views import generate_context
 from marketplace.generations.pricing import ASPECT_RATIO_MULTIPLIER, generation_cost
+from marketplace.generations.views import generate_context
 from marketplace.styles.filters import Sort, StyleFilter
 from marketplace.styles.models import Style, Tag
 from marketplace.styles.pagination import cursor_page

@@ -177,7 +177,8 @@ def test_style_page_offers_the_generate_form(client, user, trained_style, fund, 
     client.force_login(user)
     with django_assert_max_num_queries(12):
         body = client.get(trained_style.get_absolute_url()).content.decode()
-    assert 'id="generate-form"' in body and f'<option value="{trained_style.pk}" selected>' in body
+    assert 'id="generate-form"' in body
+    assert f'<input type="hidden" name="style" value="{trained_style.pk}"' in body and "<option" not in body
     assert "Costs 5 tokens." in body and "Your balance: 30." in body and 'id="jobs"' in body
 
 
@@ -204,3 +205,15 @@ def test_job_card_and_json_give_the_estimated_start(client, user, trained_style,
     data = client.get(reverse("webhooks:image-status", args=[second.pk])).json()
     assert data["queue_position"] == 2 and data["estimated_start"].startswith(str(now.year))
     assert first.pk < second.pk
+
+
+def test_submit_from_a_style_page_keeps_the_style_fixed(client, user, trained_style, fund):
+    fund(user, 30)
+    client.force_login(user)
+    response = client.post(
+        reverse("generations:generate"),
+        {"style": trained_style.pk, "fixed_style": "1", "tags": "fox", "aspect_ratio": "1:1",
+         "request_key": str(uuid.uuid4())}, **HX,
+    )
+    body = response.content.decode()
+    assert response.status_code == 200 and "<option" not in body and 'name="fixed_style"' in body
