@@ -71,7 +71,9 @@ def generation_message(generation: Generation) -> dict:
     """The `image_generation` message (docs/schemas/generation-message.v1.json)."""
     site = settings.SITE_URL
     width, height = SIZES[generation.aspect_ratio]
-    tags = list(generation.tags.order_by("generationtag__id").values_list("name", flat=True))
+    # The prompt keeps the tags in the order the user gave them (the M2M has no order); the
+    # worker's output depends on that order, so a remix must see the same one.
+    tags = generation.prompt.split(", ")
     return {
         "version": 1,
         "type": "generation",

@@ -34,7 +34,7 @@ def remix_initial(request) -> dict:
         original = Generation.objects.visible_to(request.user).filter(pk=source).first()
         if original is not None:
             return {
-                "style": original.style_id, "tags": ", ".join(original.tags.values_list("name", flat=True)),
+                "style": original.style_id, "tags": original.prompt,
                 "aspect_ratio": original.aspect_ratio, "seed": original.seed,
             }
     style = request.GET.get("style", "")
