@@ -39,6 +39,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from bench.pgdb import create_bench_database  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 BENCH_DB = "atelier_bench"
 DEBIT = 7
@@ -73,23 +76,10 @@ def parse_args() -> argparse.Namespace:
 
 def prepare_database(clients: int) -> str:
     """Point Django at atelier_bench (created if missing) and return its psycopg conninfo."""
-    import dj_database_url
     import psycopg
 
-    url = os.environ.get("DATABASE_URL", "")
-    config = dj_database_url.parse(url) if url else {}
-    if config.get("ENGINE") != "django.db.backends.postgresql":
-        sys.exit("bench/ledger/run.py measures PostgreSQL: set DATABASE_URL=postgres://user@host:5432/dbname")
-
-    server = {
-        "host": config["HOST"] or "localhost", "port": config["PORT"] or 5432,
-        "user": config["USER"], "password": config["PASSWORD"] or None,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone():
-            admin.execute(f'CREATE DATABASE "{BENCH_DB}"')
-
-    os.environ["DATABASE_URL"] = urlsplit(url)._replace(path=f"/{BENCH_DB}").geturl()
+    url, server = create_bench_database(BENCH_DB, script="bench/ledger/run.py")
+    os.environ["DATABASE_URL"] = url
     # Each client thread holds one pooled connection for the whole run.
     os.environ["DB_POOL_MAX"] = str(max(clients + 2, int(os.environ.get("DB_POOL_MAX", "0"))))
     return psycopg.conninfo.make_conninfo(dbname=BENCH_DB, **{k: v for k, v in server.items() if v is not None})

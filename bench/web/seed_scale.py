@@ -19,7 +19,9 @@ import random
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from bench.pgdb import create_bench_database  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH_DB = "atelier_bench_web"
@@ -35,21 +37,7 @@ BATCH = 2_000
 
 def bench_database_url() -> str:
     """DATABASE_URL pointed at atelier_bench_web on the same server, which is created if missing."""
-    import dj_database_url
-    import psycopg
-
-    url = os.environ.get("DATABASE_URL", "")
-    config = dj_database_url.parse(url) if url else {}
-    if config.get("ENGINE") != "django.db.backends.postgresql":
-        sys.exit("the web benchmark measures PostgreSQL: set DATABASE_URL=postgres://user@host:5432/dbname")
-    server = {
-        "host": config["HOST"] or "localhost", "port": config["PORT"] or 5432,
-        "user": config["USER"], "password": config["PASSWORD"] or None,
-    }
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone():
-            admin.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    return urlsplit(url)._replace(path=f"/{BENCH_DB}").geturl()
+    return create_bench_database(BENCH_DB, script="the web benchmark")[0]
 
 
 def setup_django(database_url: str) -> None:

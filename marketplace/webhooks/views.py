@@ -14,9 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from marketplace.core.exceptions import ServiceError
 from marketplace.generations.models import Generation
+from marketplace.generations.services import MAX_IMAGE_BYTES, generation_report, generation_store_image
 from marketplace.generations.services import WORKER_REPORTS as GENERATION_REPORT_STATUSES
 from marketplace.generations.services import TransitionNotAllowed as GenerationTransitionNotAllowed
-from marketplace.generations.services import generation_report, generation_store_image
 from marketplace.generations.status import generation_status_for_owner
 from marketplace.styles.models import Style, TrainingImage
 from marketplace.styles.services import TransitionNotAllowed, style_report_training, style_store_artifact
@@ -91,9 +91,6 @@ def training_image(request, style_id: int, image_id: int) -> FileResponse:
 
 
 # --- Generations --------------------------------------------------------------------
-
-MAX_IMAGE_BYTES = 20 * 1024 * 1024
-
 
 def generation_json(generation: Generation, *, changed: bool | None = None) -> dict:
     data = {
