@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.core.models import TimeStampedModel
+from marketplace.jobs.lifecycle import JobLifecycle
 from marketplace.styles.models import Style, Tag
 
 PUBLIC = Q(visibility="public", status="completed", style__deleted_at__isnull=True, deleted_at__isnull=True)
@@ -97,6 +98,16 @@ class Generation(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("generations:detail", kwargs={"pk": self.pk})
+
+
+GENERATION_LIFECYCLE = JobLifecycle(
+    model=Generation, status_field="status", progress_field="progress",
+    started_field="started_at", completed_field="finished_at", failed_field="finished_at",
+    output_field="image", output_name="image", output_label=_("image"),
+    waiting=Generation.Status.QUEUED, running=Generation.Status.PROCESSING,
+    completed=Generation.Status.COMPLETED, failed=Generation.Status.FAILED, cancelled=Generation.Status.CANCELLED,
+    default_failure_reason=_("The image worker stopped without giving a reason."),
+)
 
 
 class GenerationTag(models.Model):

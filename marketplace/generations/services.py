@@ -21,9 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from marketplace.core.exceptions import ServiceError
-from marketplace.generations.models import Generation
+from marketplace.core.exceptions import NotAllowed, ServiceError
+from marketplace.generations.models import GENERATION_LIFECYCLE, Generation
 from marketplace.generations.pricing import generation_cost
+from marketplace.jobs.lifecycle import TransitionNotAllowed
 from marketplace.jobs.services import outbox_enqueue
 from marketplace.jobs.sweeps import register_sweep
 from marketplace.ledger.models import LedgerEntry
@@ -40,18 +41,6 @@ MAX_PROMPT_TAGS = 20
 MAX_SEED = 2**63 - 1
 SIZES = {"1:1": (512, 512), "1:2": (512, 1024), "2:2": (1024, 1024)}
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
-
-TRANSITIONS = {
-    Generation.Status.QUEUED: {Generation.Status.PROCESSING, Generation.Status.FAILED, Generation.Status.CANCELLED},
-    Generation.Status.PROCESSING: {Generation.Status.COMPLETED, Generation.Status.FAILED},
-}
-FINISHED = {Generation.Status.COMPLETED, Generation.Status.FAILED, Generation.Status.CANCELLED}
-WORKER_REPORTS = {Generation.Status.PROCESSING, Generation.Status.COMPLETED, Generation.Status.FAILED}
-
-
-class TransitionNotAllowed(ServiceError):
-    code = "conflict"
-
 
 def clean_prompt_tags(tags: list[str]) -> list[str]:
     cleaned = list(dict.fromkeys(tag for tag in (normalise_tag(t) for t in tags) if tag))
@@ -147,73 +136,56 @@ def _refund(generation: Generation) -> LedgerEntry | None:
     return ledger_refund(debit_id=debit.pk, reason="generation_failed")
 
 
-def _finish_failed(generation: Generation, *, status: str, reason: str) -> None:
-    generation.status = status
-    generation.failure_reason = reason
-    generation.finished_at = timezone.now()
-    generation.save(update_fields=["status", "failure_reason", "finished_at", "updated_at"])
+def _after_failure(generation: Generation) -> None:
+    """Refund a failed or cancelled generation (at most once); tell the owner why it failed."""
     refund = _refund(generation)
-    if status == Generation.Status.FAILED:
+    if generation.status == Generation.Status.FAILED:
         refunded = refund.amount if refund else 0
         notification_create(
             recipient=generation.user, kind=Notification.Kind.GENERATION_FAILED,
             message=_("Your image in %(style)s failed: %(reason)s %(n)s tokens refunded.")
-            % {"style": generation.style.name, "reason": reason, "n": refunded},
+            % {"style": generation.style.name, "reason": generation.failure_reason, "n": refunded},
             link=generation.get_absolute_url(), dedupe_key=f"generation:{generation.pk}:failed",
         )
+
+
+def _advance(generation: Generation, *, status: str, progress: int | None = None, failure_reason: str = "") -> bool:
+    """Move a locked generation through GENERATION_LIFECYCLE and apply the domain's side effects."""
+    changed = GENERATION_LIFECYCLE.advance(generation, status=status, progress=progress, failure_reason=failure_reason)
+    if changed is None:
+        return False
+    generation.save(update_fields=changed)
+    if generation.status == Generation.Status.COMPLETED:
+        ledger_credit_earning(generation=generation)
+    elif GENERATION_LIFECYCLE.is_finished(generation):
+        _after_failure(generation)
+    return True
 
 
 def generation_report(
     *, generation_id: int, status: str, progress: int | None = None, failure_reason: str = ""
 ) -> tuple[Generation, bool]:
-    """Apply a worker's report. Returns (generation, changed).
+    """Apply a worker's report (GENERATION_LIFECYCLE's rules). Returns (generation, changed).
 
-    queued → processing → completed | failed, and queued → failed. The same
-    report twice changes nothing; anything else raises TransitionNotAllowed
-    (a report after a timeout or a cancel included). Failure refunds the
-    cost once; completion pays the artist once.
+    The same report twice changes nothing; anything the lifecycle refuses
+    raises TransitionNotAllowed (a report after a timeout or a cancel
+    included; a worker can never cancel). Failure refunds the cost once;
+    completion pays the artist once.
     """
     with transaction.atomic():
         generation = Generation.objects.select_for_update().select_related("style").get(pk=generation_id)
-        current = generation.status
-        if status == current:
-            if status == Generation.Status.PROCESSING and progress is not None and progress > generation.progress:
-                generation.progress = progress
-                generation.save(update_fields=["progress", "updated_at"])
-                return generation, True
-            return generation, False
-        if status not in TRANSITIONS.get(current, set()) or status == Generation.Status.CANCELLED:
-            raise TransitionNotAllowed(
-                _("A generation that is %(current)s cannot become %(status)s.") % {"current": current, "status": status}
-            )
-        if status == Generation.Status.PROCESSING:
-            generation.status = status
-            generation.progress = progress or 0
-            generation.started_at = timezone.now()
-            generation.save(update_fields=["status", "progress", "started_at", "updated_at"])
-        elif status == Generation.Status.COMPLETED:
-            if not generation.image:
-                raise TransitionNotAllowed(_("Upload the image before reporting completed."))
-            generation.status = status
-            generation.progress = 100
-            generation.finished_at = timezone.now()
-            generation.save(update_fields=["status", "progress", "finished_at", "updated_at"])
-            ledger_credit_earning(generation=generation)
-        else:
-            reason = failure_reason.strip() or _("The image worker stopped without giving a reason.")
-            _finish_failed(generation, status=Generation.Status.FAILED, reason=reason)
-        return generation, True
+        if status not in GENERATION_LIFECYCLE.worker_reports:
+            raise TransitionNotAllowed(_("A worker cannot report %(status)s.") % {"status": status})
+        return generation, _advance(generation, status=status, progress=progress, failure_reason=failure_reason)
 
 
 def generation_cancel(*, user, generation_id: int) -> Generation:
     """The owner cancels a generation still waiting in the queue; its cost is refunded."""
     with transaction.atomic():
         generation = user.generations.select_for_update().select_related("style").get(pk=generation_id)
-        if generation.status == Generation.Status.CANCELLED:
-            return generation
-        if generation.status != Generation.Status.QUEUED:
+        if generation.status not in (Generation.Status.QUEUED, Generation.Status.CANCELLED):
             raise TransitionNotAllowed(_("Only an image still waiting in the queue can be cancelled."))
-        _finish_failed(generation, status=Generation.Status.CANCELLED, reason=_("Cancelled by you."))
+        _advance(generation, status=Generation.Status.CANCELLED, failure_reason=_("Cancelled by you."))
         return generation
 
 
@@ -238,8 +210,7 @@ def generation_store_image(*, generation_id: int, data: bytes) -> Generation:
     """Keep the worker's image after checking it with Pillow; refused once the generation has ended."""
     with transaction.atomic():
         generation = Generation.objects.select_for_update().get(pk=generation_id)
-        if generation.status in FINISHED:
-            raise TransitionNotAllowed(_("This generation has ended; its image can no longer change."))
+        GENERATION_LIFECYCLE.check_open(generation)
         extension = _check_image(data, generation.aspect_ratio)
         old = generation.image.name if generation.image else ""
         generation.image.save(f"{generation.pk}-{secrets.token_hex(4)}.{extension}", ContentFile(data), save=False)
@@ -270,13 +241,34 @@ def generation_fail_stalled() -> int:
 
 
 def generation_set_visibility(*, user, generation_id: int, public: bool) -> Generation:
-    """Publish a finished image to the feed, or withdraw it. Only the owner's own, only completed ones."""
+    """Publish a finished image to the feed, or withdraw it. Only the owner's own, only completed ones.
+
+    Nobody else can publish an image, staff included; staff withdraw through generation_withdraw.
+    """
     with transaction.atomic():
         generation = user.generations.select_for_update().get(pk=generation_id, deleted_at__isnull=True)
         if public and generation.status != Generation.Status.COMPLETED:
             raise ServiceError(_("Only a finished image can be published."))
         generation.visibility = Generation.Visibility.PUBLIC if public else Generation.Visibility.PRIVATE
         generation.save(update_fields=["visibility", "updated_at"])
+        return generation
+
+
+def generation_withdraw(*, by, generation_id: int) -> Generation:
+    """Take an image out of the public feed: its owner may, and so may staff (moderation).
+
+    Idempotent: an image that is already private (a deleted one included) is
+    returned unchanged. Raises NotAllowed for anyone else and
+    Generation.DoesNotExist for an unknown id.
+    """
+    with transaction.atomic():
+        generation = Generation.objects.select_for_update().get(pk=generation_id)
+        if generation.user_id != by.pk and not by.is_staff:
+            raise NotAllowed(_("Only the owner of this image, or staff, can withdraw it from the feed."))
+        if generation.visibility != Generation.Visibility.PRIVATE:
+            generation.visibility = Generation.Visibility.PRIVATE
+            generation.save(update_fields=["visibility", "updated_at"])
+            logger.info("generation %s withdrawn from the feed by user %s", generation.pk, by.pk)
         return generation
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Sum
 
-from marketplace.generations.models import Generation
-from marketplace.generations.queue import generation_queue_info
+from marketplace.generations.models import GENERATION_LIFECYCLE, Generation
 from marketplace.ledger.models import LedgerEntry
 
 
@@ -15,15 +14,13 @@ def refunded_tokens(generation: Generation) -> int:
 
 
 def generation_status_for_owner(generation: Generation) -> dict:
-    queue = generation_queue_info(generation)
+    """The lifecycle's status JSON, plus what only the owner is told."""
+    queue = GENERATION_LIFECYCLE.queue_info(generation)
     return {
-        "id": generation.pk,
-        "status": generation.status,
-        "progress": generation.progress,
+        **GENERATION_LIFECYCLE.status_json(generation),
         "cost": generation.cost,
         "queue_position": queue.position if queue else None,
         "estimated_start": queue.estimated_start if queue else None,
         "image_url": generation.image.url if generation.image else None,
-        "failure_reason": generation.failure_reason,
         "refunded_tokens": refunded_tokens(generation),
     }

@@ -11,10 +11,9 @@ from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 from marketplace.core.exceptions import ServiceError
 from marketplace.core.types import HtmxHttpRequest
 from marketplace.generations.forms import GenerateForm
-from marketplace.generations.models import Generation
+from marketplace.generations.models import GENERATION_LIFECYCLE, Generation
 from marketplace.generations.pricing import generation_cost
 from marketplace.generations.services import (
-    FINISHED,
     generation_cancel,
     generation_delete,
     generation_set_visibility,
@@ -107,7 +106,7 @@ def cost(request: HtmxHttpRequest):
 
 def job_context(generation: Generation) -> dict:
     return {"generation": generation, "job": generation_status_for_owner(generation),
-            "finished": generation.status in FINISHED}
+            "finished": GENERATION_LIFECYCLE.is_finished(generation)}
 
 
 @require_GET

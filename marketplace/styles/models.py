@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.core.models import TimeStampedModel
+from marketplace.jobs.lifecycle import JobLifecycle
 
 MIN_PRICE = 1
 MAX_PRICE = 1000
@@ -149,6 +150,16 @@ class Style(TimeStampedModel):
     @property
     def is_live(self) -> bool:
         return self.training_status == self.Status.COMPLETED and self.deleted_at is None
+
+
+TRAINING_LIFECYCLE = JobLifecycle(
+    model=Style, status_field="training_status", progress_field="training_progress",
+    started_field="training_started_at", completed_field="trained_at",
+    output_field="model_path", output_name="artifact", output_label=_("trained artefact"),
+    waiting=Style.Status.PENDING, running=Style.Status.TRAINING,
+    completed=Style.Status.COMPLETED, failed=Style.Status.FAILED,
+    default_failure_reason=_("The training worker stopped without giving a reason."),
+)
 
 
 class StyleTag(models.Model):

@@ -3,7 +3,6 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -12,14 +11,15 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from marketplace.core.exceptions import ServiceError
+from marketplace.core.exceptions import NotAllowed, ServiceError
+from marketplace.jobs.lifecycle import TransitionNotAllowed
 from marketplace.jobs.services import outbox_enqueue
 from marketplace.jobs.sweeps import register_sweep
 from marketplace.notifications.models import Notification
 from marketplace.notifications.services import notification_create
 from marketplace.styles.images import MAX_BYTES, CleanImage, ImageRejected, clean_image
-from marketplace.styles.models import MAX_PRICE, MIN_PRICE, Style, Tag, TrainingImage
-from marketplace.styles.tags import normalise_tag
+from marketplace.styles.models import MAX_PRICE, MIN_PRICE, TRAINING_LIFECYCLE, Style, Tag, TrainingImage
+from marketplace.styles.tags import MAX_TAG_LENGTH, normalise_tag
 
 logger = logging.getLogger(__name__)
 
@@ -44,28 +44,53 @@ def style_soft_delete(*, style: Style, by) -> Style:
 
 def _check_can_manage(style: Style, user) -> None:
     if style.artist_id != user.pk and not user.is_staff:
-        raise PermissionDenied(_("Only the artist who owns this style, or staff, can change it."))
+        raise NotAllowed(_("Only the artist who owns this style, or staff, can change it."))
+
+
+def style_validate_update(*, style: Style, by, tags: list[str], price_per_generation: int) -> list[str]:
+    """The rules style_update enforces, checked without writing; returns the tags as they would be saved.
+
+    For forms (the studio, the admin) that show a broken rule next to the
+    input before anything is saved. Raises NotAllowed or ServiceError.
+    """
+    _check_can_manage(style, by)
+    if style.deleted_at is not None:
+        raise ServiceError(_("This style was deleted; it can no longer be changed."))
+    # Normalised and de-duplicated first, so "Ink, ink " counts as one tag, as it is saved.
+    names = list(dict.fromkeys(tag for tag in (normalise_tag(t) for t in tags) if tag))
+    if len(names) > MAX_TAGS:
+        raise ServiceError(_("Use at most %(max)s tags.") % {"max": MAX_TAGS})
+    too_long = [tag for tag in names if len(tag) > MAX_TAG_LENGTH]
+    if too_long:
+        raise ServiceError(
+            _("Tags are at most %(max)s characters: %(tag)s") % {"max": MAX_TAG_LENGTH, "tag": too_long[0]}
+        )
+    if not MIN_PRICE <= price_per_generation <= MAX_PRICE:
+        raise ServiceError(_("The price must be between %(min)s and %(max)s tokens.") % {"min": MIN_PRICE, "max": MAX_PRICE})
+    return names
 
 
 def style_update(
     *, style: Style, by, name: str, description: str, tags: list[str], price_per_generation: int,
     commercial_use: bool, credit_required: bool,
 ) -> Style:
-    """Edit what buyers see. Owner or staff only (PermissionDenied otherwise)."""
-    _check_can_manage(style, by)
-    if len(tags) > MAX_TAGS:
-        raise ServiceError(_("Use at most %(max)s tags.") % {"max": MAX_TAGS})
-    if not MIN_PRICE <= price_per_generation <= MAX_PRICE:
-        raise ServiceError(_("The price must be between %(min)s and %(max)s tokens.") % {"min": MIN_PRICE, "max": MAX_PRICE})
+    """Edit what buyers see. Owner or staff only (NotAllowed otherwise); style_validate_update's rules.
+
+    Tags are normalised (tags.normalise_tag) and de-duplicated. A style
+    deleted meanwhile is refused with a ServiceError and nothing changes.
+    """
+    names = style_validate_update(style=style, by=by, tags=tags, price_per_generation=price_per_generation)
     with transaction.atomic():
-        locked = Style.objects.select_for_update().get(pk=style.pk, deleted_at__isnull=True)
+        locked = Style.objects.select_for_update().get(pk=style.pk)
+        if locked.deleted_at is not None:  # deleted since the caller loaded it
+            raise ServiceError(_("This style was deleted; it can no longer be changed."))
         locked.name = name
         locked.description = description
         locked.price_per_generation = price_per_generation
         locked.commercial_use = commercial_use
         locked.credit_required = credit_required
         locked.save()
-        locked.tags.set([Tag.objects.get_or_create(name=normalise_tag(tag))[0] for tag in tags])
+        locked.tags.set([Tag.objects.get_or_create(name=tag)[0] for tag in names])
     return locked
 
 
@@ -94,15 +119,6 @@ def style_delete(*, style: Style, by) -> str:
 
 # --- Training lifecycle (reported by workers through the webhook API) -------------
 
-TRAINING_TRANSITIONS = {
-    Style.Status.PENDING: {Style.Status.TRAINING, Style.Status.FAILED},
-    Style.Status.TRAINING: {Style.Status.COMPLETED, Style.Status.FAILED},
-}
-
-
-class TransitionNotAllowed(ServiceError):
-    code = "conflict"
-
 
 def _notify_training_result(style: Style) -> None:
     if style.training_status == Style.Status.COMPLETED:
@@ -120,41 +136,20 @@ def _notify_training_result(style: Style) -> None:
 def style_report_training(
     *, style_id: int, status: str, progress: int | None = None, failure_reason: str = ""
 ) -> tuple[Style, bool]:
-    """Apply a worker's report. Returns (style, changed).
+    """Apply a worker's report (TRAINING_LIFECYCLE's rules). Returns (style, changed).
 
-    pending → training → completed | failed, and pending → failed. The same
-    report twice changes nothing; progress only goes up; anything else
+    The same report twice changes nothing; a move the lifecycle refuses
     raises TransitionNotAllowed and changes nothing. The artist is notified
     of the outcome exactly once (the notification's dedupe key).
     Raises Style.DoesNotExist for an unknown id.
     """
     with transaction.atomic():
         style = Style.objects.select_for_update().get(pk=style_id)
-        current = style.training_status
-        if status == current:
-            if status == Style.Status.TRAINING and progress is not None and progress > style.training_progress:
-                style.training_progress = progress
-                style.save(update_fields=["training_progress", "updated_at"])
-                return style, True
+        changed = TRAINING_LIFECYCLE.advance(style, status=status, progress=progress, failure_reason=failure_reason)
+        if changed is None:
             return style, False
-        if status not in TRAINING_TRANSITIONS.get(current, set()):
-            raise TransitionNotAllowed(
-                _("A style that is %(current)s cannot become %(status)s.") % {"current": current, "status": status}
-            )
-        if status == Style.Status.COMPLETED and not style.model_path:
-            raise TransitionNotAllowed(_("Upload the trained artefact before reporting completed."))
-        now = timezone.now()
-        style.training_status = status
-        if status == Style.Status.TRAINING:
-            style.training_started_at = now
-            style.training_progress = progress or 0
-        elif status == Style.Status.COMPLETED:
-            style.trained_at = now
-            style.training_progress = 100
-        else:
-            style.failure_reason = failure_reason.strip() or _("The training worker stopped without giving a reason.")
-        style.save()
-        if status != Style.Status.TRAINING:
+        style.save(update_fields=changed)
+        if TRAINING_LIFECYCLE.is_finished(style):
             _notify_training_result(style)
         return style, True
 
@@ -163,8 +158,7 @@ def style_store_artifact(*, style_id: int, artifact: File) -> Style:
     """Keep the worker's trained artefact; replaceable until the style is completed or failed."""
     with transaction.atomic():
         style = Style.objects.select_for_update().get(pk=style_id)
-        if style.training_status not in (Style.Status.PENDING, Style.Status.TRAINING):
-            raise TransitionNotAllowed(_("The training of this style has ended; its artefact is final."))
+        TRAINING_LIFECYCLE.check_open(style)
         old_name = style.model_path.name if style.model_path else ""
         style.model_path.save(f"style-{style.pk}.bin", artifact, save=False)
         style.save(update_fields=["model_path", "updated_at"])

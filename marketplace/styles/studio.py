@@ -21,11 +21,8 @@ from marketplace.core.types import HtmxHttpRequest
 from marketplace.generations.models import Generation
 from marketplace.ledger.models import LedgerEntry
 from marketplace.styles.forms import StyleEditForm, StyleUploadForm
-from marketplace.styles.models import Style
-from marketplace.styles.queue import training_queue_info
+from marketplace.styles.models import TRAINING_LIFECYCLE, Style
 from marketplace.styles.services import UploadRejected, style_create, style_delete, style_update
-
-FINISHED = {Style.Status.COMPLETED, Style.Status.FAILED}
 
 
 def artist_required(view):
@@ -146,7 +143,9 @@ def style_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     style = get_object_or_404(Style.objects.select_related("artist"), pk=pk, deleted_at__isnull=True)
     if style.artist_id != request.user.pk and not request.user.is_staff:
         raise Http404
-    context = {"style": style, "queue": training_queue_info(style), "finished": style.training_status in FINISHED}
+    context = {
+        "style": style, "queue": TRAINING_LIFECYCLE.queue_info(style), "finished": TRAINING_LIFECYCLE.is_finished(style),
+    }
     if request.htmx and not request.htmx.history_restore_request:
         response = render(request, "styles/status.html#training-status", context)
         if context["finished"]:

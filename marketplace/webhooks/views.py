@@ -13,42 +13,27 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from marketplace.core.exceptions import ServiceError
-from marketplace.generations.models import Generation
+from marketplace.generations.models import GENERATION_LIFECYCLE, Generation
 from marketplace.generations.services import MAX_IMAGE_BYTES, generation_report, generation_store_image
-from marketplace.generations.services import WORKER_REPORTS as GENERATION_REPORT_STATUSES
-from marketplace.generations.services import TransitionNotAllowed as GenerationTransitionNotAllowed
 from marketplace.generations.status import generation_status_for_owner
-from marketplace.styles.models import Style, TrainingImage
-from marketplace.styles.services import TransitionNotAllowed, style_report_training, style_store_artifact
+from marketplace.jobs.lifecycle import TransitionNotAllowed
+from marketplace.styles.models import TRAINING_LIFECYCLE, Style, TrainingImage
+from marketplace.styles.services import style_report_training, style_store_artifact
 from marketplace.webhooks.auth import is_worker, worker_required
 from marketplace.webhooks.reports import parse_status_report
 from marketplace.webhooks.responses import BadRequest, json_error, parse_json_object
 from marketplace.webhooks.uploads import TooLarge, read_body_to_file
 
 MAX_ARTIFACT_BYTES = 512 * 1024 * 1024
-TRAINING_REPORT_STATUSES = {Style.Status.TRAINING, Style.Status.COMPLETED, Style.Status.FAILED}
-
-
-def style_json(style: Style, *, changed: bool | None = None) -> dict:
-    data = {
-        "id": style.pk,
-        "status": style.training_status,
-        "progress": style.training_progress,
-        "failure_reason": style.failure_reason,
-        "has_artifact": bool(style.model_path),
-    }
-    if changed is not None:
-        data["changed"] = changed
-    return data
 
 
 @worker_required
 @require_http_methods(["GET", "PATCH"])
 def model_status(request, style_id: int) -> JsonResponse:
     if request.method == "GET":
-        return JsonResponse(style_json(get_object_or_404(Style, pk=style_id)))
+        return JsonResponse(TRAINING_LIFECYCLE.status_json(get_object_or_404(Style, pk=style_id)))
     try:
-        report = parse_status_report(parse_json_object(request), statuses=TRAINING_REPORT_STATUSES)
+        report = parse_status_report(parse_json_object(request), statuses=TRAINING_LIFECYCLE.worker_reports)
         style, changed = style_report_training(
             style_id=style_id, status=report.status, progress=report.progress, failure_reason=report.failure_reason
         )
@@ -58,7 +43,7 @@ def model_status(request, style_id: int) -> JsonResponse:
         return json_error(_("No style with this id."), "not_found", 404)
     except TransitionNotAllowed as exc:
         return json_error(exc.message, "conflict", 409)
-    return JsonResponse(style_json(style, changed=changed))
+    return JsonResponse(TRAINING_LIFECYCLE.status_json(style, changed=changed))
 
 
 @worker_required
@@ -80,7 +65,7 @@ def model_artifact(request, style_id: int):
             style = style_store_artifact(style_id=style.pk, artifact=upload)
         except TransitionNotAllowed as exc:
             return json_error(exc.message, "conflict", 409)
-    return JsonResponse(style_json(style, changed=True))
+    return JsonResponse(TRAINING_LIFECYCLE.status_json(style, changed=True))
 
 
 @worker_required
@@ -91,19 +76,6 @@ def training_image(request, style_id: int, image_id: int) -> FileResponse:
 
 
 # --- Generations --------------------------------------------------------------------
-
-def generation_json(generation: Generation, *, changed: bool | None = None) -> dict:
-    data = {
-        "id": generation.pk,
-        "status": generation.status,
-        "progress": generation.progress,
-        "failure_reason": generation.failure_reason,
-        "has_image": bool(generation.image),
-    }
-    if changed is not None:
-        data["changed"] = changed
-    return data
-
 
 @csrf_exempt
 @require_http_methods(["GET", "PATCH"])
@@ -120,9 +92,9 @@ def image_status(request, generation_id: int) -> JsonResponse:
     if not is_worker(request):
         return json_error(_("A valid worker token is required."), "forbidden", 403)
     if request.method == "GET":
-        return JsonResponse(generation_json(get_object_or_404(Generation, pk=generation_id)))
+        return JsonResponse(GENERATION_LIFECYCLE.status_json(get_object_or_404(Generation, pk=generation_id)))
     try:
-        report = parse_status_report(parse_json_object(request), statuses=GENERATION_REPORT_STATUSES)
+        report = parse_status_report(parse_json_object(request), statuses=GENERATION_LIFECYCLE.worker_reports)
         generation, changed = generation_report(
             generation_id=generation_id, status=report.status, progress=report.progress,
             failure_reason=report.failure_reason,
@@ -131,9 +103,9 @@ def image_status(request, generation_id: int) -> JsonResponse:
         return json_error(str(exc), "bad_request", 400)
     except Generation.DoesNotExist:
         return json_error(_("No image with this id."), "not_found", 404)
-    except GenerationTransitionNotAllowed as exc:
+    except TransitionNotAllowed as exc:
         return json_error(exc.message, "conflict", 409)
-    return JsonResponse(generation_json(generation, changed=changed))
+    return JsonResponse(GENERATION_LIFECYCLE.status_json(generation, changed=changed))
 
 
 @worker_required
@@ -148,8 +120,8 @@ def image_upload(request, generation_id: int) -> JsonResponse:
         data = upload.read()
     try:
         generation = generation_store_image(generation_id=generation_id, data=data)
-    except GenerationTransitionNotAllowed as exc:
+    except TransitionNotAllowed as exc:
         return json_error(exc.message, "conflict", 409)
     except ServiceError as exc:
         return json_error(exc.message, "bad_request", 400)
-    return JsonResponse(generation_json(generation, changed=True))
+    return JsonResponse(GENERATION_LIFECYCLE.status_json(generation, changed=True))

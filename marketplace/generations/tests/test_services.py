@@ -11,15 +11,17 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
-from marketplace.core.exceptions import ServiceError
+from marketplace.core.exceptions import NotAllowed, ServiceError
 from marketplace.generations.models import Generation
 from marketplace.generations.services import (
-    TransitionNotAllowed,
     generation_cancel,
     generation_report,
+    generation_set_visibility,
     generation_store_image,
     generation_submit,
+    generation_withdraw,
 )
+from marketplace.jobs.lifecycle import TransitionNotAllowed
 from marketplace.jobs.models import OutboxMessage
 from marketplace.jobs.sweeps import run_sweeps
 from marketplace.ledger.exceptions import InsufficientTokens
@@ -248,3 +250,40 @@ def test_double_clicked_form_concurrently_charges_once(postgres, make_user, trai
     assert len(set(ids)) == 1
     user.refresh_from_db()
     assert user.token_balance == 90
+
+
+def test_owner_and_staff_may_withdraw_an_image_and_nobody_else(make_user, user, make_generation):
+    public = {"status": Generation.Status.COMPLETED, "visibility": Generation.Visibility.PUBLIC}
+    own, moderated, others = make_generation(**public), make_generation(**public), make_generation(**public)
+    staff, stranger = make_user(is_staff=True), make_user()
+
+    generation_withdraw(by=user, generation_id=own.pk)
+    generation_withdraw(by=staff, generation_id=moderated.pk)
+    with pytest.raises(NotAllowed) as refused:
+        generation_withdraw(by=stranger, generation_id=others.pk)
+
+    assert refused.value.code == "forbidden"
+    assert isinstance(refused.value, ServiceError)
+    for generation, visibility in [(own, "private"), (moderated, "private"), (others, "public")]:
+        generation.refresh_from_db()
+        assert generation.visibility == visibility
+
+
+def test_withdrawing_a_private_image_changes_nothing(make_user, make_generation):
+    generation = make_generation(status=Generation.Status.COMPLETED)
+    before = Generation.objects.get(pk=generation.pk).updated_at
+
+    withdrawn = generation_withdraw(by=make_user(is_staff=True), generation_id=generation.pk)
+
+    assert withdrawn.visibility == Generation.Visibility.PRIVATE
+    assert Generation.objects.get(pk=generation.pk).updated_at == before
+
+
+def test_staff_cannot_publish_someone_elses_image(make_user, make_generation):
+    generation = make_generation(status=Generation.Status.COMPLETED)
+
+    with pytest.raises(Generation.DoesNotExist):
+        generation_set_visibility(user=make_user(is_staff=True), generation_id=generation.pk, public=True)
+
+    generation.refresh_from_db()
+    assert generation.visibility == Generation.Visibility.PRIVATE

@@ -1,0 +1,177 @@
+"""The one lifecycle of a job an AI worker runs: a style's training or an image's generation.
+
+    waiting ──▶ running ──▶ completed
+       │           └──────▶ failed
+       ├─────────────────▶ failed
+       └─────────────────▶ cancelled   (only where the job can be cancelled)
+
+Each domain describes its model with a `JobLifecycle` (which field holds
+the status, which statuses play which part, which file is the output); the
+rules below are then the same for both. Domains keep their side effects
+(refunds, earnings, notifications, listing a style) in their services.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import models
+from django.db.models import Avg, DurationField, ExpressionWrapper, F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketplace.core.exceptions import ServiceError
+
+RECENT_JOBS = 20  # finished jobs the duration estimate averages over
+
+
+class TransitionNotAllowed(ServiceError):
+    code = "conflict"
+
+
+@dataclass(frozen=True)
+class QueueInfo:
+    position: int  # 1 = next to start
+    running: int
+    average_duration: timedelta | None
+    estimated_start: datetime | None
+
+
+@dataclass(frozen=True)
+class JobLifecycle:
+    model: type[models.Model]
+    status_field: str
+    progress_field: str
+    started_field: str
+    completed_field: str  # stamped on completion; with started_field it times a run
+    output_field: str  # the file the worker uploads before it may report completed
+    output_name: str  # "artifact" / "image": `has_<name>` in the status JSON
+    output_label: str  # how a message names the output ("trained artefact", "image")
+    waiting: str
+    running: str
+    completed: str
+    failed: str
+    cancelled: str | None = None
+    failed_field: str | None = None  # stamped when the job fails or is cancelled, if the model keeps it
+    default_failure_reason: str = ""
+    transitions: Mapping[str, frozenset[str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # The transition table, as data: the one place it is defined.
+        from_waiting = {self.running, self.failed} | ({self.cancelled} if self.cancelled else set())
+        table = {self.waiting: frozenset(from_waiting), self.running: frozenset({self.completed, self.failed})}
+        object.__setattr__(self, "transitions", table)
+
+    @property
+    def finished(self) -> frozenset[str]:
+        return frozenset(s for s in (self.completed, self.failed, self.cancelled) if s)
+
+    @property
+    def worker_reports(self) -> frozenset[str]:
+        """What a worker may report; cancelling is the owner's, never the worker's."""
+        return frozenset({self.running, self.completed, self.failed})
+
+    def status_of(self, job) -> str:
+        return getattr(job, self.status_field)
+
+    def is_finished(self, job) -> bool:
+        return self.status_of(job) in self.finished
+
+    def check_open(self, job) -> None:
+        """Refuse to change a finished job's output."""
+        if self.is_finished(job):
+            raise TransitionNotAllowed(
+                _("This job has ended; its %(output)s can no longer change.") % {"output": self.output_label}
+            )
+
+    def advance(self, job, *, status: str, progress: int | None = None, failure_reason: str = "") -> list[str] | None:
+        """Move `job` (locked by the caller) to `status`, in memory.
+
+        Returns the changed field names for `save(update_fields=...)`, or None
+        when nothing changes: the same report twice is a no-op, and progress
+        only goes up. Raises TransitionNotAllowed for any other move, and for
+        `completed` before the output is uploaded.
+        """
+        current = self.status_of(job)
+        if status == current:
+            if status == self.running and progress is not None and progress > getattr(job, self.progress_field):
+                setattr(job, self.progress_field, progress)
+                return [self.progress_field, "updated_at"]
+            return None
+        if status not in self.transitions.get(current, ()):
+            raise TransitionNotAllowed(
+                _("A job that is %(current)s cannot become %(status)s.") % {"current": current, "status": status}
+            )
+        if status == self.completed and not getattr(job, self.output_field):
+            raise TransitionNotAllowed(
+                _("Upload the %(output)s before reporting completed.") % {"output": self.output_label}
+            )
+        now = timezone.now()
+        setattr(job, self.status_field, status)
+        changed = [self.status_field, "updated_at"]
+        if status == self.running:
+            setattr(job, self.progress_field, progress or 0)
+            setattr(job, self.started_field, now)
+            changed += [self.progress_field, self.started_field]
+        elif status == self.completed:
+            setattr(job, self.completed_field, now)
+            setattr(job, self.progress_field, 100)
+            changed += [self.completed_field, self.progress_field]
+        else:
+            job.failure_reason = failure_reason.strip() or str(self.default_failure_reason)
+            changed.append("failure_reason")
+            if self.failed_field:
+                setattr(job, self.failed_field, now)
+                changed.append(self.failed_field)
+        return changed
+
+    # --- reads ---------------------------------------------------------------------------
+
+    def average_duration(self) -> timedelta | None:
+        """Mean run time of the last RECENT_JOBS completed jobs."""
+        objects = self.model._default_manager
+        recent = (
+            objects.filter(**{self.status_field: self.completed, f"{self.started_field}__isnull": False})
+            .order_by(f"-{self.completed_field}")
+            .values_list("pk", flat=True)[:RECENT_JOBS]
+        )
+        duration = ExpressionWrapper(F(self.completed_field) - F(self.started_field), output_field=DurationField())
+        return objects.filter(pk__in=list(recent)).aggregate(avg=Avg(duration))["avg"]
+
+    def queue_info(self, job) -> QueueInfo | None:
+        """A waiting job's place in line and its estimated start; None once it has started.
+
+        The estimate assumes jobs run one after another (one worker): what is
+        left of the running jobs, then one average duration per job ahead.
+        """
+        if self.status_of(job) != self.waiting:
+            return None
+        objects = self.model._default_manager
+        ahead = (
+            objects.filter(**{self.status_field: self.waiting})
+            .filter(Q(created_at__lt=job.created_at) | Q(created_at=job.created_at, pk__lt=job.pk))
+            .count()
+        )
+        running = list(objects.filter(**{self.status_field: self.running}).values_list(self.started_field, flat=True))
+        average = self.average_duration()
+        estimate = None
+        if average is not None:
+            now = timezone.now()
+            remaining = max((start + average - now for start in running if start), default=timedelta(0))
+            estimate = now + max(remaining, timedelta(0)) + average * ahead
+        return QueueInfo(position=ahead + 1, running=len(running), average_duration=average, estimated_start=estimate)
+
+    def status_json(self, job, *, changed: bool | None = None) -> dict:
+        """The worker API's view of a job (docs/worker-protocol.md)."""
+        data = {
+            "id": job.pk,
+            "status": self.status_of(job),
+            "progress": getattr(job, self.progress_field),
+            "failure_reason": job.failure_reason,
+            f"has_{self.output_name}": bool(getattr(job, self.output_field)),
+        }
+        if changed is not None:
+            data["changed"] = changed
+        return data
