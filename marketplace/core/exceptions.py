@@ -8,3 +8,9 @@ class ServiceError(Exception):
         self.message = message
         if code:
             self.code = code
+
+
+class NotAllowed(ServiceError):
+    """The person asking may not do this (not the owner, not staff); views usually refuse earlier with a 403."""
+
+    code = "forbidden"

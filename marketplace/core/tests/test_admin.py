@@ -4,7 +4,7 @@ import itertools
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect, ForeignKeyRawIdWidget, RelatedFieldWidgetWrapper
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,14 +15,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
+import marketplace.generations.admin as generations_admin
+import marketplace.styles.admin as styles_admin
 from marketplace.accounts.models import User
 from marketplace.community.models import Comment, Follow, Like
+from marketplace.core.exceptions import ServiceError
 from marketplace.generations.models import Generation
 from marketplace.jobs.models import OutboxMessage
 from marketplace.ledger.models import LedgerEntry, Payment
 from marketplace.ledger.services import ledger_credit
 from marketplace.notifications.models import Notification
 from marketplace.styles.models import Style, Tag, TrainingImage
+from marketplace.styles.services import style_soft_delete, style_update
 
 REGISTERED = sorted(model._meta.label for model in admin.site._registry)
 OURS = [label for label in REGISTERED if label.split(".")[0] in {
@@ -159,10 +163,9 @@ def test_editable_foreign_keys_use_lookup_widgets_not_full_selects(admin_user, r
 def test_style_change_saves_moderation_fields_but_not_training_fields(admin_client, style):
     url = reverse("admin:styles_style_change", args=[style.pk])
     response = admin_client.post(url, {
-        "name": "Ink Wash II", "description": "Calmer", "price_per_generation": 7, "commercial_use": "",
-        "credit_required": "on", "training_status": Style.Status.FAILED, "training_progress": 3,
-        "deleted_at": "2020-01-01 00:00:00", "slug": "hijacked",
-        "styletag_set-TOTAL_FORMS": 0, "styletag_set-INITIAL_FORMS": 0,
+        "name": "Ink Wash II", "description": "Calmer", "tag_names": "ink, monochrome", "price_per_generation": 7,
+        "commercial_use": "", "credit_required": "on", "training_status": Style.Status.FAILED,
+        "training_progress": 3, "deleted_at": "2020-01-01 00:00:00", "slug": "hijacked",
         "training_images-TOTAL_FORMS": 0, "training_images-INITIAL_FORMS": 0,
     })
 
@@ -216,20 +219,211 @@ def test_soft_delete_is_offered_on_the_style_change_page(admin_client, style):
     assert style.deleted_at is not None
 
 
-def test_generation_change_saves_visibility_only(admin_client, make_generation):
-    generation = make_generation()
+def style_form(**overrides):
+    data = {
+        "name": "Ink Wash", "description": "", "tag_names": "ink, monochrome", "price_per_generation": 5,
+        "commercial_use": "on", "credit_required": "",
+        "training_images-TOTAL_FORMS": 0, "training_images-INITIAL_FORMS": 0,
+    }
+    data.update(overrides)
+    return data
+
+
+def tag_names(style):
+    return sorted(style.tags.values_list("name", flat=True))
+
+
+def test_style_change_page_shows_the_tags_as_text(admin_client, style):
+    page = admin_client.get(reverse("admin:styles_style_change", args=[style.pk])).content.decode()
+
+    assert 'value="ink, monochrome"' in page
+    assert "styletag_set" not in page  # no raw inline that writes tags past the service
+
+
+def test_style_admin_saves_valid_edits_through_the_service(admin_client, admin_user, style, monkeypatch):
+    calls = []
+
+    def spy(**kwargs):
+        calls.append(kwargs)
+        return style_update(**kwargs)
+
+    monkeypatch.setattr(styles_admin, "style_update", spy)
     response = admin_client.post(
-        reverse("admin:generations_generation_change", args=[generation.pk]),
-        {
-            "visibility": Generation.Visibility.PUBLIC, "status": Generation.Status.COMPLETED, "cost": 1, "seed": 7,
-            "generationtag_set-TOTAL_FORMS": 0, "generationtag_set-INITIAL_FORMS": 0,
-        },
+        reverse("admin:styles_style_change", args=[style.pk]),
+        style_form(name="Ink Wash II", tag_names="ink, wash", price_per_generation=9, credit_required="on"),
     )
 
     assert response.status_code == 302
+    assert [(call["style"].pk, call["by"]) for call in calls] == [(style.pk, admin_user)]
+    style.refresh_from_db()
+    assert (style.name, style.price_per_generation, style.commercial_use, style.credit_required) == (
+        "Ink Wash II", 9, True, True,
+    )
+    assert tag_names(style) == ["ink", "wash"]
+
+
+def test_style_admin_refuses_eleven_tags_and_saves_nothing(admin_client, style):
+    eleven = ", ".join(f"tag{n}" for n in range(11))
+    response = admin_client.post(
+        reverse("admin:styles_style_change", args=[style.pk]), style_form(name="Renamed", tag_names=eleven)
+    )
+
+    assert response.status_code == 200
+    assert "Use at most 10 tags." in response.content.decode()
+    style.refresh_from_db()
+    assert style.name == "Ink Wash"
+    assert tag_names(style) == ["ink", "monochrome"]
+    assert not Tag.objects.filter(name__startswith="tag").exists()
+
+
+@pytest.mark.parametrize("price", [0, 1001])
+def test_style_admin_refuses_a_price_out_of_bounds(admin_client, style, price):
+    response = admin_client.post(
+        reverse("admin:styles_style_change", args=[style.pk]),
+        style_form(name="Renamed", price_per_generation=price),
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "The price must be between 1 and 1000 tokens." in page
+    assert "style_price_in_bounds" not in page  # the service's words, not the database constraint's
+    style.refresh_from_db()
+    assert (style.name, style.price_per_generation) == ("Ink Wash", 5)
+
+
+def test_style_admin_normalises_tags_as_the_service_does(admin_client, style, make_style):
+    raw = "Ink Wash , ink  wash,SUMI-E,, "
+    twin = make_style(name="Twin")
+    style_update(
+        style=twin, by=twin.artist, name="Twin", description="", tags=raw.split(","), price_per_generation=5,
+        commercial_use=True, credit_required=False,
+    )
+
+    response = admin_client.post(reverse("admin:styles_style_change", args=[style.pk]), style_form(tag_names=raw))
+
+    assert response.status_code == 302
+    assert tag_names(style) == tag_names(twin) == ["ink wash", "sumi-e"]
+
+
+def test_style_deleted_between_check_and_save_is_refused_and_nothing_is_kept(admin_client, style, monkeypatch):
+    real_check = styles_admin.style_validate_update
+
+    def check_then_lose_the_race(**kwargs):
+        tags = real_check(**kwargs)
+        style_soft_delete(style=style, by=style.artist)  # another staff member, just after the form's check
+        return tags
+
+    monkeypatch.setattr(styles_admin, "style_validate_update", check_then_lose_the_race)
+    url = reverse("admin:styles_style_change", args=[style.pk])
+    response = admin_client.post(url, style_form(name="Renamed", tag_names="new"), follow=True)
+
+    assert response.redirect_chain == [(url, 302)]
+    assert [(m.level, m.message) for m in response.context["messages"]] == [
+        (messages.ERROR, "This style was deleted; it can no longer be changed.")
+    ]
+    style.refresh_from_db()
+    assert style.name == "Ink Wash"
+    assert tag_names(style) == ["ink", "monochrome"]
+
+
+def test_a_deleted_style_is_view_only(admin_client, make_style):
+    gone = make_style(name="Gone", deleted_at="2024-01-01T00:00:00Z")
+    url = reverse("admin:styles_style_change", args=[gone.pk])
+
+    assert admin_client.get(url).status_code == 200
+    assert admin_client.post(url, style_form(name="Back")).status_code == 403
+    gone.refresh_from_db()
+    assert gone.name == "Gone"
+
+
+def generation_form(**overrides):
+    data = {
+        "visibility": Generation.Visibility.PUBLIC, "status": Generation.Status.COMPLETED, "cost": 1, "seed": 7,
+        "generationtag_set-TOTAL_FORMS": 0, "generationtag_set-INITIAL_FORMS": 0,
+    }
+    data.update(overrides)
+    return data
+
+
+def test_generation_change_form_cannot_publish_a_queued_image(admin_client, make_generation):
+    generation = make_generation()
+
+    response = admin_client.post(
+        reverse("admin:generations_generation_change", args=[generation.pk]), generation_form()
+    )
+
+    assert response.status_code == 403
+    generation.refresh_from_db()
+    assert generation.visibility == Generation.Visibility.PRIVATE
+    assert (generation.status, generation.cost, generation.seed) == (Generation.Status.QUEUED, 5, 42)
+
+
+def test_admin_cannot_publish_someone_elses_private_image(admin_client, make_generation):
+    generation = make_generation(status=Generation.Status.COMPLETED)
+    change_url = reverse("admin:generations_generation_change", args=[generation.pk])
+    changelist_url = reverse("admin:generations_generation_changelist")
+
+    page = admin_client.get(change_url).content.decode()
+    listing = admin_client.get(changelist_url).content.decode()
+    posted = admin_client.post(change_url, generation_form())
+    admin_client.post(change_url, {"CHANGE_FORM-action": "publish", "_selected_action": [generation.pk]})
+    admin_client.post(changelist_url, {"action": "publish", "_selected_action": [generation.pk]})
+
+    assert 'name="visibility"' not in page  # shown, not editable
+    for html in (page, listing):
+        assert 'value="withdraw"' in html
+        assert "publish" not in html.lower()
+    assert posted.status_code == 403
+    generation.refresh_from_db()
+    assert generation.visibility == Generation.Visibility.PRIVATE
+
+
+def test_withdraw_action_takes_public_images_out_of_the_feed(admin_client, make_user, make_generation):
+    public = [
+        make_generation(user=make_user(), status=Generation.Status.COMPLETED, visibility=Generation.Visibility.PUBLIC)
+        for _ in range(2)
+    ]
+    private = make_generation(status=Generation.Status.COMPLETED)
+
+    response = admin_client.post(
+        reverse("admin:generations_generation_changelist"),
+        {"action": "withdraw", "_selected_action": [g.pk for g in [*public, private]]},
+        follow=True,
+    )
+
+    assert "Withdrew 2 images from the feed." in response.content.decode()
+    assert set(Generation.objects.values_list("visibility", flat=True)) == {Generation.Visibility.PRIVATE}
+
+
+def test_withdraw_is_offered_on_the_generation_change_page(admin_client, make_generation):
+    generation = make_generation(status=Generation.Status.COMPLETED, visibility=Generation.Visibility.PUBLIC)
+    url = reverse("admin:generations_generation_change", args=[generation.pk])
+
+    response = admin_client.post(url, {"CHANGE_FORM-action": "withdraw", "_selected_action": [generation.pk]})
+
+    assert response.status_code == 302
+    generation.refresh_from_db()
+    assert generation.visibility == Generation.Visibility.PRIVATE
+
+
+def test_a_refused_withdrawal_is_shown_as_an_error(admin_client, make_generation, monkeypatch):
+    generation = make_generation(status=Generation.Status.COMPLETED, visibility=Generation.Visibility.PUBLIC)
+
+    def refuse(**kwargs):
+        raise ServiceError("Not this one.")
+
+    monkeypatch.setattr(generations_admin, "generation_withdraw", refuse)
+    response = admin_client.post(
+        reverse("admin:generations_generation_changelist"),
+        {"action": "withdraw", "_selected_action": [generation.pk]},
+        follow=True,
+    )
+
+    assert [(m.level, m.message) for m in response.context["messages"]] == [
+        (messages.ERROR, "Not this one."), (messages.INFO, "Withdrew 0 images from the feed."),
+    ]
     generation.refresh_from_db()
     assert generation.visibility == Generation.Visibility.PUBLIC
-    assert (generation.status, generation.cost, generation.seed) == (Generation.Status.QUEUED, 5, 42)
 
 
 @pytest.mark.parametrize("url_name", ["admin:jobs_outboxmessage_change", "admin:jobs_outboxmessage_delete"])
