@@ -3,10 +3,11 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from marketplace.community import views as community_views
 from marketplace.core import views as core_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", community_views.home, name="home"),
     path("api/health", core_views.health, name="health"),
     path("api/", include("marketplace.webhooks.urls")),
     path("admin/", admin.site.urls),

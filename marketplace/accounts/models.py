@@ -36,7 +36,7 @@ class User(AbstractUser):
         return self.role == self.Role.ARTIST
 
     def get_absolute_url(self) -> str:
-        return reverse("accounts:artist", kwargs={"username": self.username})
+        return reverse("community:artist", kwargs={"username": self.username})
 
 
 def user_display(user: User) -> str:

@@ -7,5 +7,4 @@ app_name = "accounts"
 urlpatterns = [
     path("account/profile/", views.profile, name="profile"),
     path("account/profile/edit/", views.profile_edit, name="profile-edit"),
-    path("artists/<str:username>/", views.artist, name="artist"),
 ]

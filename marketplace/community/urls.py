@@ -6,4 +6,5 @@ app_name = "community"
 
 urlpatterns = [
     path("feed/", views.feed, name="feed"),
+    path("artists/<str:username>/", views.artist, name="artist"),
 ]

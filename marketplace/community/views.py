@@ -1,20 +1,53 @@
+from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.shortcuts import render
-from django.utils.cache import patch_vary_headers
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
+from marketplace.core.htmx import render_page
 from marketplace.core.types import HtmxHttpRequest
 from marketplace.generations.models import Generation
+from marketplace.styles.models import Style
 
 PAGE_SIZE = 20
+ARTIST_IMAGES_PER_PAGE = 24
+ARTIST_STYLES = 12
+HOME_STYLES = 8
+HOME_IMAGES = 12
+
+
+@require_GET
+def home(request: HtmxHttpRequest):
+    featured = Style.objects.live().for_cards().order_by("-trained_at", "-id")[:HOME_STYLES]
+    latest = Generation.objects.public().for_cards().order_by("-created_at", "-id")[:HOME_IMAGES]
+    return render(request, "community/home.html", {"featured_styles": featured, "latest_images": latest})
 
 
 @require_GET
 def feed(request: HtmxHttpRequest):
     images = Generation.objects.public().for_cards().order_by("-created_at", "-id")
     page_obj = Paginator(images, PAGE_SIZE).get_page(request.GET.get("page"))
-    fragment = request.htmx and not request.htmx.history_restore_request
-    template = "community/feed.html#feed-list" if fragment else "community/feed.html"
-    response = render(request, template, {"page_obj": page_obj})
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render_page(request, "community/feed.html", {"page_obj": page_obj}, fragment="feed-list")
+
+
+@require_GET
+def artist(request: HtmxHttpRequest, username: str):
+    """An artist's public page, by handle; a numeric id redirects to the handle's address."""
+    people = get_user_model().objects.filter(is_active=True)
+    artist = people.annotate(follower_count=Count("follower_set")).filter(username=username).first()
+    if artist is None:
+        if not username.isdigit():
+            raise Http404
+        return redirect(get_object_or_404(people, pk=username))
+    styles = list(
+        Style.objects.live().filter(artist=artist).for_cards().order_by("-trained_at", "-id")[: ARTIST_STYLES + 1]
+    )
+    images = Generation.objects.public().filter(user=artist).for_cards().order_by("-created_at", "-id")
+    context = {
+        "artist": artist,
+        "styles": styles[:ARTIST_STYLES],
+        "more_styles": len(styles) > ARTIST_STYLES,
+        "images": Paginator(images, ARTIST_IMAGES_PER_PAGE).get_page(request.GET.get("page")),
+    }
+    return render(request, "community/artist.html", context)

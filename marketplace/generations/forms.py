@@ -3,8 +3,11 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.core.exceptions import ServiceError
 from marketplace.generations.models import Generation
+from marketplace.generations.pricing import generation_cost
 from marketplace.generations.services import MAX_PROMPT_TAGS, MAX_SEED
+from marketplace.ledger.exceptions import InsufficientTokens
 from marketplace.styles.models import Style
 from marketplace.styles.tags import parse_tags
 
@@ -35,5 +38,48 @@ class GenerateForm(forms.Form):
             # On a style's page the style is given: a hidden id, not a <select> of every style.
             self.fields["style"].widget = forms.HiddenInput()
 
+    insufficient = False  # set when the submit failed for want of tokens: the form links to the wallet
+
     def clean_tags(self) -> list[str]:
         return parse_tags(self.cleaned_data["tags"])
+
+    def submission(self) -> dict:
+        """generation_submit's arguments from a valid form (the price is never among them)."""
+        data = self.cleaned_data
+        return {
+            "style_id": data["style"].pk, "prompt_tags": data["tags"], "aspect_ratio": data["aspect_ratio"],
+            "seed": data["seed"], "request_key": data["request_key"],
+        }
+
+    def add_service_error(self, error: ServiceError) -> None:
+        self.add_error(None, error.message)
+        self.insufficient = isinstance(error, InsufficientTokens)
+
+    def fresh_for(self, generation: Generation) -> "GenerateForm":
+        """A new form (new request key) that keeps what was asked, for the next image."""
+        initial = {"style": generation.style_id, "tags": generation.prompt, "aspect_ratio": generation.aspect_ratio}
+        return GenerateForm(initial=initial, fixed_style=self.fields["style"].widget.is_hidden)
+
+
+def cost_context(user, style: Style | None, aspect_ratio: str) -> dict:
+    """The price shown beside the form, always computed from the style's price, and the user's balance."""
+    cost = None
+    if style is not None and aspect_ratio in Generation.AspectRatio.values:
+        cost = generation_cost(price_per_generation=style.price_per_generation, aspect_ratio=aspect_ratio)
+    balance = user.token_balance if user.is_authenticated else None
+    return {"cost": cost, "balance": balance, "short": cost is not None and balance is not None and cost > balance}
+
+
+def form_context(user, form: GenerateForm) -> dict:
+    """The form with the price of what it currently asks for and the user's fresh balance."""
+    if user.is_authenticated:
+        user.refresh_from_db(fields=["token_balance"])
+    style = form["style"].value()
+    selected = Style.objects.live().filter(pk=style).first() if str(style or "").isdigit() else None
+    return {"form": form, **cost_context(user, selected, form["aspect_ratio"].value())}
+
+
+def generate_context(user, style: Style) -> dict:
+    """What the generate form needs when it is embedded in a style's page."""
+    form = GenerateForm(initial={"style": style.pk}, fixed_style=True)
+    return {"form": form, **cost_context(user, style, form["aspect_ratio"].value())}

@@ -4,13 +4,24 @@ from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.core.models import TimeStampedModel
-from marketplace.jobs.lifecycle import JobLifecycle
+from marketplace.jobs.lifecycle import COMPLETED, FAILED, JobLifecycle
 from marketplace.styles.models import Style, Tag
 
-PUBLIC = Q(visibility="public", status="completed", style__deleted_at__isnull=True, deleted_at__isnull=True)
+# The one definition of the aspect ratios a buyer can choose: the image's size in pixels. Prices scale
+# with the area in 512×512 tiles (pricing.py); labels, checks and templates read it from here.
+ASPECT_RATIO_SIZES = {"1:1": (512, 512), "1:2": (512, 1024), "2:2": (1024, 1024)}
+
+
+def _ratio_label(ratio: str, shape) -> str:
+    width, height = ASPECT_RATIO_SIZES[ratio]
+    return format_lazy("{} {} ({}×{})", ratio, shape, width, height)
+
+
+PUBLIC = Q(visibility="public", status=COMPLETED, style__deleted_at__isnull=True, deleted_at__isnull=True)
 
 
 class GenerationQuerySet(models.QuerySet):
@@ -40,15 +51,15 @@ class Generation(TimeStampedModel):
     """The seed plan's GeneratedImage: one paid request to draw in a style."""
 
     class AspectRatio(models.TextChoices):
-        SQUARE = "1:1", _("1:1 square (512×512)")
-        TALL = "1:2", _("1:2 portrait (512×1024)")
-        LARGE = "2:2", _("2:2 large square (1024×1024)")
+        SQUARE = "1:1", _ratio_label("1:1", _("square"))
+        TALL = "1:2", _ratio_label("1:2", _("portrait"))
+        LARGE = "2:2", _ratio_label("2:2", _("large square"))
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
         PROCESSING = "processing", _("Processing")
-        COMPLETED = "completed", _("Completed")
-        FAILED = "failed", _("Failed")
+        COMPLETED = COMPLETED, _("Completed")
+        FAILED = FAILED, _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
 
     class Visibility(models.TextChoices):
@@ -89,7 +100,7 @@ class Generation(TimeStampedModel):
             models.CheckConstraint(condition=models.Q(seed__gte=0), name="generation_seed_non_negative"),
             models.CheckConstraint(condition=models.Q(progress__lte=100), name="generation_progress_max_100"),
             models.CheckConstraint(
-                condition=models.Q(aspect_ratio__in=["1:1", "1:2", "2:2"]), name="generation_aspect_ratio_valid"
+                condition=models.Q(aspect_ratio__in=list(ASPECT_RATIO_SIZES)), name="generation_aspect_ratio_valid"
             ),
         ]
 
@@ -98,6 +109,14 @@ class Generation(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("generations:detail", kwargs={"pk": self.pk})
+
+    @property
+    def width(self) -> int:
+        return ASPECT_RATIO_SIZES[self.aspect_ratio][0]
+
+    @property
+    def height(self) -> int:
+        return ASPECT_RATIO_SIZES[self.aspect_ratio][1]
 
 
 GENERATION_LIFECYCLE = JobLifecycle(

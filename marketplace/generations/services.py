@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from marketplace.core.exceptions import NotAllowed, ServiceError
-from marketplace.generations.models import GENERATION_LIFECYCLE, Generation
+from marketplace.generations.models import ASPECT_RATIO_SIZES, GENERATION_LIFECYCLE, Generation
 from marketplace.generations.pricing import generation_cost
 from marketplace.jobs.lifecycle import TransitionNotAllowed
 from marketplace.jobs.services import outbox_enqueue
@@ -39,7 +39,6 @@ logger = logging.getLogger(__name__)
 MIN_PROMPT_TAGS = 1
 MAX_PROMPT_TAGS = 20
 MAX_SEED = 2**63 - 1
-SIZES = {"1:1": (512, 512), "1:2": (512, 1024), "2:2": (1024, 1024)}
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 
 def clean_prompt_tags(tags: list[str]) -> list[str]:
@@ -59,7 +58,7 @@ def clean_prompt_tags(tags: list[str]) -> list[str]:
 def generation_message(generation: Generation) -> dict:
     """The `image_generation` message (docs/schemas/generation-message.v1.json)."""
     site = settings.SITE_URL
-    width, height = SIZES[generation.aspect_ratio]
+    width, height = ASPECT_RATIO_SIZES[generation.aspect_ratio]
     # The prompt keeps the tags in the order the user gave them (the M2M has no order); the
     # worker's output depends on that order, so a remix must see the same one.
     tags = generation.prompt.split(", ")
@@ -95,8 +94,8 @@ def generation_submit(
     if existing is not None:
         return _same_request(existing, user)
     tags = clean_prompt_tags(prompt_tags)
-    if aspect_ratio not in SIZES:
-        raise ServiceError(_("Choose an aspect ratio: 1:1, 1:2 or 2:2."))
+    if aspect_ratio not in ASPECT_RATIO_SIZES:
+        raise ServiceError(_("Choose an aspect ratio: %(ratios)s.") % {"ratios": ", ".join(ASPECT_RATIO_SIZES)})
     if seed is None:
         seed = secrets.randbelow(2**32)
     if not 0 <= seed <= MAX_SEED:
@@ -197,10 +196,10 @@ def _check_image(data: bytes, aspect_ratio: str) -> str:
         raise ServiceError(_("The upload is not a readable PNG or JPEG image.")) from None
     if image.format not in {"PNG", "JPEG"}:
         raise ServiceError(_("The image must be PNG or JPEG, not %(format)s.") % {"format": image.format})
-    if image.size != SIZES[aspect_ratio]:
+    if image.size != ASPECT_RATIO_SIZES[aspect_ratio]:
         raise ServiceError(
             _("A %(ratio)s image must be %(w)s×%(h)s pixels; this one is %(aw)s×%(ah)s.")
-            % {"ratio": aspect_ratio, "w": SIZES[aspect_ratio][0], "h": SIZES[aspect_ratio][1],
+            % {"ratio": aspect_ratio, "w": ASPECT_RATIO_SIZES[aspect_ratio][0], "h": ASPECT_RATIO_SIZES[aspect_ratio][1],
                "aw": image.size[0], "ah": image.size[1]}
         )
     return "png" if image.format == "PNG" else "jpg"

@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Sum
-
 from marketplace.generations.models import GENERATION_LIFECYCLE, Generation
-from marketplace.ledger.models import LedgerEntry
-
-
-def refunded_tokens(generation: Generation) -> int:
-    total = generation.ledger_entries.filter(kind=LedgerEntry.Kind.REFUND).aggregate(total=Sum("amount"))["total"]
-    return total or 0
+from marketplace.ledger.selectors import ledger_refunded_tokens
 
 
 def generation_status_for_owner(generation: Generation) -> dict:
@@ -22,5 +15,5 @@ def generation_status_for_owner(generation: Generation) -> dict:
         "queue_position": queue.position if queue else None,
         "estimated_start": queue.estimated_start if queue else None,
         "image_url": generation.image.url if generation.image else None,
-        "refunded_tokens": refunded_tokens(generation),
+        "refunded_tokens": ledger_refunded_tokens(generation),
     }

@@ -1,7 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -9,10 +10,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from marketplace.core.exceptions import ServiceError
+from marketplace.core.htmx import render_page, wants_fragment
 from marketplace.core.types import HtmxHttpRequest
-from marketplace.generations.forms import GenerateForm
+from marketplace.generations.forms import GenerateForm, cost_context, form_context
 from marketplace.generations.models import GENERATION_LIFECYCLE, Generation
-from marketplace.generations.pricing import generation_cost
 from marketplace.generations.services import (
     generation_cancel,
     generation_delete,
@@ -20,7 +21,6 @@ from marketplace.generations.services import (
     generation_submit,
 )
 from marketplace.generations.status import generation_status_for_owner
-from marketplace.ledger.exceptions import InsufficientTokens
 from marketplace.styles.models import Style
 
 GALLERY_PAGE_SIZE = 24
@@ -40,59 +40,36 @@ def remix_initial(request) -> dict:
     return {"style": style} if style.isdigit() else {}
 
 
-def generate_context(user, style: Style) -> dict:
-    """What the generate form needs when it is embedded in a style's page."""
-    form = GenerateForm(initial={"style": style.pk}, fixed_style=True)
-    return {"form": form, **cost_context(user, style, form["aspect_ratio"].value())}
-
-
-def cost_context(user, style: Style | None, aspect_ratio: str) -> dict:
-    cost = None
-    if style is not None and aspect_ratio in dict(Generation.AspectRatio.choices):
-        cost = generation_cost(price_per_generation=style.price_per_generation, aspect_ratio=aspect_ratio)
-    balance = user.token_balance if user.is_authenticated else None
-    return {"cost": cost, "balance": balance, "short": cost is not None and balance is not None and cost > balance}
-
-
 @require_http_methods(["GET", "POST"])
 def generate(request: HtmxHttpRequest):
     if request.method == "POST" and not request.user.is_authenticated:
-        return redirect(f"{reverse('account_login')}?next={reverse('generations:generate')}")
+        return redirect_to_login(reverse("generations:generate"))
     fixed_style = request.POST.get("fixed_style") == "1"  # posted from a style's page
     form = GenerateForm(request.POST or None, initial=remix_initial(request), fixed_style=fixed_style)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            generation = generation_submit(
-                user=request.user, style_id=data["style"].pk, prompt_tags=data["tags"],
-                aspect_ratio=data["aspect_ratio"], seed=data["seed"], request_key=data["request_key"],
-            )
-        except InsufficientTokens as exc:
-            form.add_error(None, exc.message)
-            form.insufficient = True
+            generation = generation_submit(user=request.user, **form.submission())
         except ServiceError as exc:
-            form.add_error(None, exc.message)
+            form.add_service_error(exc)
         else:
-            if request.htmx:
-                request.user.refresh_from_db(fields=["token_balance"])
-                fresh = GenerateForm(initial={
-                    "style": generation.style_id, "tags": ", ".join(data["tags"]), "aspect_ratio": generation.aspect_ratio,
-                }, fixed_style=fixed_style)
-                context = {**job_context(generation), "is_owner": True, "form": fresh,
-                           **cost_context(request.user, generation.style, generation.aspect_ratio)}
-                response = render(request, "generations/submitted.html", context)
-                response["HX-Retarget"] = "#jobs"
-                response["HX-Reswap"] = "afterbegin"
-                return trigger_client_event(response, "tokensChanged")
-            return redirect(generation)
-    if request.user.is_authenticated:
-        request.user.refresh_from_db(fields=["token_balance"])
-    style = form["style"].value()
-    selected = Style.objects.live().filter(pk=style).first() if str(style or "").isdigit() else None
-    context = {"form": form, **cost_context(request.user, selected, form["aspect_ratio"].value())}
-    template = "generations/generate.html#generate-form" if request.htmx else "generations/generate.html"
+            return _submitted(request, generation, form) if request.htmx else redirect(generation)
     # 422 carries the form with its errors; base.html tells htmx to swap it.
-    return render(request, template, context, status=422 if request.method == "POST" else 200)
+    status = 422 if request.method == "POST" else 200
+    context = form_context(request.user, form)
+    return render_page(request, "generations/generate.html", context, fragment="generate-form", status=status)
+
+
+def _submitted(request: HtmxHttpRequest, generation: Generation, form: GenerateForm):
+    """The new job card goes on top of #jobs; a fresh form (a new request key) replaces the used one."""
+    request.user.refresh_from_db(fields=["token_balance"])
+    context = {
+        **job_context(generation), "is_owner": True, "form": form.fresh_for(generation),
+        **cost_context(request.user, generation.style, generation.aspect_ratio),
+    }
+    response = render(request, "generations/submitted.html", context)
+    response["HX-Retarget"] = "#jobs"
+    response["HX-Reswap"] = "afterbegin"
+    return trigger_client_event(response, "tokensChanged")
 
 
 @require_GET
@@ -114,14 +91,13 @@ def detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     generation = get_object_or_404(Generation.objects.visible_to(request.user).select_related("user", "style"), pk=pk)
     is_owner = generation.user_id == request.user.pk
     context = {**job_context(generation), "is_owner": is_owner}
-    if request.htmx and not request.htmx.history_restore_request and is_owner:
-        response = render(request, "generations/detail.html#job-card", context)
-        if context["finished"]:
-            response.status_code = HttpResponseStopPolling.status_code  # 286: htmx stops polling
-            trigger_client_event(response, "tokensChanged")
-            trigger_client_event(response, "notificationsChanged")
-        return response
-    return render(request, "generations/detail.html", context)
+    # Only the owner's page polls its job card; anyone else always gets the whole page.
+    response = render_page(request, "generations/detail.html", context, fragment="job-card" if is_owner else None)
+    if is_owner and wants_fragment(request) and context["finished"]:
+        response.status_code = HttpResponseStopPolling.status_code  # 286: htmx stops polling
+        trigger_client_event(response, "tokensChanged")
+        trigger_client_event(response, "notificationsChanged")
+    return response
 
 
 @login_required
@@ -130,7 +106,7 @@ def cancel(request: HtmxHttpRequest, pk: int):
     try:
         generation = generation_cancel(user=request.user, generation_id=pk)
     except Generation.DoesNotExist:
-        return HttpResponse(status=404)
+        raise Http404 from None
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("generations:detail", pk=pk)
@@ -158,7 +134,7 @@ def visibility(request: HtmxHttpRequest, pk: int):
     try:
         generation = generation_set_visibility(user=request.user, generation_id=pk, public=public)
     except Generation.DoesNotExist:
-        return HttpResponse(status=404)
+        raise Http404 from None
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("generations:mine")
@@ -174,7 +150,7 @@ def delete(request: HtmxHttpRequest, pk: int):
     try:
         generation_delete(user=request.user, generation_id=pk)
     except Generation.DoesNotExist:
-        return HttpResponse(status=404)
+        raise Http404 from None
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("generations:mine")

@@ -24,6 +24,10 @@ from django.utils.translation import gettext as _
 
 from marketplace.core.exceptions import ServiceError
 
+# The words every job's status shares, whatever its domain calls waiting and running.
+COMPLETED = "completed"
+FAILED = "failed"
+
 RECENT_JOBS = 20  # finished jobs the duration estimate averages over
 
 

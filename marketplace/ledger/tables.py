@@ -16,7 +16,7 @@ def render_when(value) -> str:
 
 
 class LedgerHistoryTable(tables.Table):
-    """A user's token movements. Expects rows from views.history_entries (payment, generation, generation_visible)."""
+    """A user's token movements. Expects rows from selectors.ledger_history (payment, generation, generation_visible)."""
 
     # Every ordering ends on the id so that rows created in the same instant keep a stable order across pages.
     date = tables.Column(gettext_lazy("Date"), accessor="created_at", order_by=("created_at", "id"))

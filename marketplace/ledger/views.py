@@ -1,16 +1,12 @@
 import csv
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Exists, F, OuterRef, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Sum
 from django.http import QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -18,13 +14,19 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from marketplace.core.exceptions import ServiceError
+from marketplace.core.htmx import render_page, wants_fragment
 from marketplace.core.types import HtmxHttpRequest
-from marketplace.generations.models import Generation
 from marketplace.ledger.charts import bar_chart_svg
 from marketplace.ledger.filters import LedgerEntryFilter
 from marketplace.ledger.forms import PackPurchaseForm
 from marketplace.ledger.models import LedgerEntry, Payment
 from marketplace.ledger.payments import TOKEN_PACKS
+from marketplace.ledger.selectors import (
+    ledger_daily_earnings,
+    ledger_earnings,
+    ledger_earnings_by_style,
+    ledger_history,
+)
 from marketplace.ledger.services import payment_purchase_pack
 from marketplace.ledger.tables import EarningsByStyleTable, LedgerHistoryTable
 
@@ -33,14 +35,8 @@ CHART_DAYS = 30
 CSV_COLUMNS = ("date", "kind", "amount", "balance_after", "reason", "reference")
 
 
-def history_entries(user):
-    """The user's own ledger rows with everything the history table and CSV read, in one query."""
-    visible = Generation.objects.visible_to(user).filter(pk=OuterRef("generation_id"))
-    return user.ledger_entries.select_related("payment", "generation").annotate(generation_visible=Exists(visible))
-
-
 def history_context(user, params: QueryDict) -> dict:
-    filterset = LedgerEntryFilter(params, queryset=history_entries(user))
+    filterset = LedgerEntryFilter(params, queryset=ledger_history(user))
     table = LedgerHistoryTable(filterset.qs, order_by=params.get("sort") or "-date")
     table.paginate(per_page=PAGE_SIZE)
     # get_page turns a missing, malformed or out-of-range number into the nearest real page.
@@ -55,14 +51,10 @@ def pack_forms() -> list[tuple]:
 @login_required
 @require_GET
 def wallet(request: HtmxHttpRequest):
-    fragment = request.htmx and not request.htmx.history_restore_request
     context = history_context(request.user, request.GET)
-    if fragment:
-        response = render(request, "ledger/wallet.html#history", context)
-    else:
-        response = render(request, "ledger/wallet.html", context | {"packs": pack_forms()})
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    if not wants_fragment(request):
+        context["packs"] = pack_forms()
+    return render_page(request, "ledger/wallet.html", context, fragment="history")
 
 
 @login_required
@@ -116,7 +108,7 @@ class _Echo:
 @login_required
 @require_GET
 def history_csv(request: HtmxHttpRequest):
-    rows = LedgerEntryFilter(request.GET, queryset=history_entries(request.user)).qs
+    rows = LedgerEntryFilter(request.GET, queryset=ledger_history(request.user)).qs
     writer = csv.writer(_Echo())
 
     def lines():
@@ -148,48 +140,18 @@ def _spreadsheet_safe(text: str) -> str:
 @login_required
 @require_GET
 def earnings(request: HtmxHttpRequest):
-    earned = request.user.ledger_entries.filter(kind=LedgerEntry.Kind.EARN)
-    table = EarningsByStyleTable(earnings_by_style(earned), order_by=request.GET.get("sort") or "-tokens")
+    earned = ledger_earnings(request.user)
+    table = EarningsByStyleTable(ledger_earnings_by_style(earned), order_by=request.GET.get("sort") or "-tokens")
     context = {"table": table, "params": request.GET}
-    if request.htmx and not request.htmx.history_restore_request:
-        response = render(request, "ledger/earnings.html#earnings-by-style", context)
-    else:
-        daily = daily_earnings(earned, days=CHART_DAYS)
+    if not wants_fragment(request):
+        daily = ledger_daily_earnings(earned, days=CHART_DAYS)
         context |= {
             "total": earned.aggregate(total=Sum("amount"))["total"] or 0,
             "recent_total": sum(amount for _, amount in daily),
             "chart": bar_chart_svg(daily, label=_("Tokens earned per day, last %(days)s days") % {"days": CHART_DAYS}),
             "share_percent": settings.ARTIST_SHARE_PERCENT,
         }
-        response = render(request, "ledger/earnings.html", context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
-
-
-def earnings_by_style(earned):
-    return (
-        earned.filter(generation__isnull=False)
-        .values(style_id=F("generation__style_id"))
-        .annotate(
-            style_name=F("generation__style__name"), style_slug=F("generation__style__slug"),
-            generations=Count("generation_id", distinct=True), tokens=Sum("amount"),
-        )
-        .order_by()
-    )
-
-
-def daily_earnings(earned, *, days: int) -> list[tuple]:
-    """(day, tokens) for each of the last `days` days, today included, zero where nothing was earned."""
-    start = timezone.localdate() - timedelta(days=days - 1)
-    per_day = dict(
-        earned.filter(created_at__date__gte=start)
-        .annotate(day=TruncDate("created_at"))
-        .values("day")
-        .annotate(tokens=Sum("amount"))
-        .order_by()
-        .values_list("day", "tokens")
-    )
-    return [(day, per_day.get(day, 0)) for day in (start + timedelta(days=n) for n in range(days))]
+    return render_page(request, "ledger/earnings.html", context, fragment="earnings-by-style")
 
 
 @never_cache

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.core.models import TimeStampedModel
-from marketplace.jobs.lifecycle import JobLifecycle
+from marketplace.jobs.lifecycle import COMPLETED, FAILED, JobLifecycle
 
 MIN_PRICE = 1
 MAX_PRICE = 1000
@@ -91,11 +91,21 @@ class StyleQuerySet(models.QuerySet):
             return self
         return self.exclude(models.Exists(StyleTag.objects.filter(style=models.OuterRef("pk"), tag__name__in=names)))
 
+    def for_studio(self, *, earnings):
+        """The artist's undeleted styles, newest first, each with its completed `generation_count`
+        and its `earnings` (an expression from ledger.selectors.ledger_earned_per_style)."""
+        made = models.Count("generations", filter=Q(generations__status=COMPLETED))
+        return (
+            self.filter(deleted_at__isnull=True)
+            .annotate(generation_count=made, earnings=earnings)
+            .order_by("-created_at", "-id")
+        )
+
     def popular(self, *, since):
         """Most completed generations since `since` first; ties (and styles nobody used) newest first."""
-        # "completed" is Generation.Status.COMPLETED, spelt out: the generations app imports this module.
+        # COMPLETED is the lifecycle's word that Generation.Status shares: generations builds on styles.
         recent = models.Count(
-            "generations", filter=Q(generations__status="completed", generations__created_at__gte=since)
+            "generations", filter=Q(generations__status=COMPLETED, generations__created_at__gte=since)
         )
         return self.annotate(recent_generations=recent).order_by("-recent_generations", "-created_at", "-id")
 
@@ -106,8 +116,8 @@ class Style(TimeStampedModel):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         TRAINING = "training", _("Training")
-        COMPLETED = "completed", _("Completed")
-        FAILED = "failed", _("Failed")
+        COMPLETED = COMPLETED, _("Completed")
+        FAILED = FAILED, _("Failed")
 
     artist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="styles")
     name = models.CharField(_("name"), max_length=100)
@@ -146,6 +156,12 @@ class Style(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("styles:detail", kwargs={"slug": self.slug})
+
+    def usage_stats(self) -> dict:
+        """{"generations": completed images made in this style, "likes": likes they received}."""
+        return self.generations.filter(status=COMPLETED).aggregate(
+            generations=models.Count("pk", distinct=True), likes=models.Count("likes")
+        )
 
     @property
     def is_live(self) -> bool:

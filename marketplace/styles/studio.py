@@ -5,21 +5,19 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
-from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling, trigger_client_event
 
 from marketplace.accounts.forms import ArtistForm
 from marketplace.accounts.services import user_become_artist
 from marketplace.core.exceptions import ServiceError
+from marketplace.core.htmx import render_page, wants_fragment
 from marketplace.core.types import HtmxHttpRequest
-from marketplace.generations.models import Generation
-from marketplace.ledger.models import LedgerEntry
+from marketplace.ledger.selectors import ledger_earned_per_style
 from marketplace.styles.forms import StyleEditForm, StyleUploadForm
 from marketplace.styles.models import TRAINING_LIFECYCLE, Style
 from marketplace.styles.services import UploadRejected, style_create, style_delete, style_update
@@ -40,18 +38,7 @@ def artist_required(view):
 @login_required
 @require_GET
 def studio(request: HtmxHttpRequest):
-    earned = (
-        LedgerEntry.objects.filter(kind=LedgerEntry.Kind.EARN, user=request.user, generation__style=OuterRef("pk"))
-        .order_by().values("generation__style").annotate(total=Sum("amount")).values("total")
-    )
-    styles = (
-        request.user.styles.filter(deleted_at__isnull=True)
-        .annotate(
-            generation_count=Count("generations", filter=Q(generations__status=Generation.Status.COMPLETED)),
-            earnings=Coalesce(Subquery(earned), 0),
-        )
-        .order_by("-created_at", "-id")
-    )
+    styles = request.user.styles.for_studio(earnings=ledger_earned_per_style(request.user))
     return render(request, "styles/studio.html", {"styles": styles})
 
 
@@ -132,9 +119,8 @@ def style_new(request: HtmxHttpRequest):
             messages.success(request, _("Your training set is uploaded. Training starts soon."))
             url = reverse("styles:status", args=[style.pk])
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-    template = "styles/upload.html#upload-form" if request.htmx else "styles/upload.html"
     status = 422 if request.method == "POST" else 200  # base.html tells htmx to swap 422
-    return render(request, template, {"form": form, "problems": problems}, status=status)
+    return render_page(request, "styles/upload.html", {"form": form, "problems": problems}, fragment="upload-form", status=status)
 
 
 @login_required
@@ -146,11 +132,9 @@ def style_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     context = {
         "style": style, "queue": TRAINING_LIFECYCLE.queue_info(style), "finished": TRAINING_LIFECYCLE.is_finished(style),
     }
-    if request.htmx and not request.htmx.history_restore_request:
-        response = render(request, "styles/status.html#training-status", context)
-        if context["finished"]:
-            # 286 stops htmx polling; the fragment still swaps in the final state.
-            response.status_code = HttpResponseStopPolling.status_code
-            response["HX-Trigger"] = "notificationsChanged"
-        return response
-    return render(request, "styles/status.html", context)
+    response = render_page(request, "styles/status.html", context, fragment="training-status")
+    if wants_fragment(request) and context["finished"]:
+        # 286 stops htmx polling; the fragment still swaps in the final state.
+        response.status_code = HttpResponseStopPolling.status_code
+        trigger_client_event(response, "notificationsChanged")
+    return response

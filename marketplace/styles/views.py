@@ -1,13 +1,10 @@
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, Value, When
+from django.db.models import Case, Value, When
 from django.shortcuts import get_object_or_404, render
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
+from marketplace.core.htmx import render_page
 from marketplace.core.types import HtmxHttpRequest
-from marketplace.generations.models import Generation
-from marketplace.generations.pricing import ASPECT_RATIO_MULTIPLIER, generation_cost
-from marketplace.generations.views import generate_context
 from marketplace.styles.filters import Sort, StyleFilter
 from marketplace.styles.models import Style, Tag
 from marketplace.styles.pagination import cursor_page
@@ -18,14 +15,6 @@ PAGE_SIZE = 20
 SAMPLE_IMAGES = 4
 TAGS_PER_PAGE = 100
 MAX_SUGGESTIONS = 10
-
-
-def render_page_or_fragment(request: HtmxHttpRequest, template: str, fragment: str, context: dict):
-    """The whole page, or only `fragment` for an htmx swap; a history restore needs the whole page."""
-    partial = request.htmx and not request.htmx.history_restore_request
-    response = render(request, f"{template}#{fragment}" if partial else template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 @require_GET
@@ -41,7 +30,7 @@ def catalog(request: HtmxHttpRequest):
     view = "table" if request.GET.get("view") == "table" else "grid"
     table = StyleTable(list(page), with_popularity=filterset.applied_sort == Sort.POPULAR) if view == "table" else None
     context = {"filterset": filterset, "page": page, "by_cursor": by_cursor, "view": view, "table": table}
-    return render_page_or_fragment(request, "styles/catalog.html", "style-list", context)
+    return render_page(request, "styles/catalog.html", context, fragment="style-list")
 
 
 @require_GET
@@ -50,24 +39,15 @@ def detail(request: HtmxHttpRequest, slug: str):
         Style.objects.visible_to(request.user).select_related("artist").prefetch_related("tags"), slug=slug
     )
     samples = style.training_images.order_by("position", "id")[:SAMPLE_IMAGES]
-    stats = style.generations.filter(status=Generation.Status.COMPLETED).aggregate(
-        generations=Count("pk", distinct=True), likes=Count("likes")
-    )
-    prices = [
-        (ratio.label, generation_cost(price_per_generation=style.price_per_generation, aspect_ratio=ratio))
-        for ratio in ASPECT_RATIO_MULTIPLIER
-    ]
-    context = {"style": style, "samples": samples, "stats": stats, "prices": prices}
-    if style.is_live and style.model_path:
-        context.update(generate_context(request.user, style))
-    return render(request, "styles/detail.html", context)
+    # The prices and the generate form come from the generations app's template tags (detail.html).
+    return render(request, "styles/detail.html", {"style": style, "samples": samples, "stats": style.usage_stats()})
 
 
 @require_GET
 def tags(request: HtmxHttpRequest):
     in_use = Tag.objects.in_use().order_by("-style_count", "name")
     page = Paginator(in_use, TAGS_PER_PAGE).get_page(request.GET.get("page"))
-    return render_page_or_fragment(request, "styles/tags.html", "tag-list", {"page": page})
+    return render_page(request, "styles/tags.html", {"page": page}, fragment="tag-list")
 
 
 @require_GET

@@ -22,14 +22,13 @@ from marketplace.accounts.models import User
 from marketplace.accounts.services import user_grant_welcome_bonus
 from marketplace.community.models import Comment, Follow, Like
 from marketplace.core.demo import art, content
-from marketplace.generations.models import Generation
+from marketplace.generations.models import ASPECT_RATIO_SIZES, Generation
 from marketplace.generations.pricing import generation_cost
 from marketplace.notifications.models import Notification
 from marketplace.styles.models import Style, Tag, TrainingImage
 from worker.signature import dump_signature, learn_signature
 
 TRAINING_IMAGES_PER_STYLE = 10
-IMAGE_SIZES = {"1:1": (512, 512), "1:2": (512, 1024), "2:2": (1024, 1024)}
 
 
 def _backdate(obj, when: datetime, **extra) -> None:
@@ -114,7 +113,7 @@ def _generation(*, user: User, style: Style, spec: content.DemoStyle, subject: t
         status=Generation.Status.COMPLETED, progress=100, visibility=Generation.Visibility.PUBLIC,
         started_at=when + timedelta(seconds=3), finished_at=when + timedelta(seconds=25 + number % 20),
     )
-    picture = art.draw(spec.recipe, palette=spec.palette, seed=seed, size=IMAGE_SIZES[aspect_ratio])
+    picture = art.draw(spec.recipe, palette=spec.palette, seed=seed, size=ASPECT_RATIO_SIZES[aspect_ratio])
     _store(generation.image, f"demo-{spec.slug}-{seed}.jpg", art.to_jpeg(picture), save=True)
     generation.tags.add(*_tags(prompt_tags))
     _backdate(generation, when, updated_at=generation.finished_at)
