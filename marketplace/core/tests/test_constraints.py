@@ -1,4 +1,10 @@
-"""Each database constraint rejects what it forbids, checked on PostgreSQL."""
+"""Each database constraint rejects what it forbids, on SQLite and PostgreSQL alike.
+
+Every constraint here is a CHECK, UNIQUE or NOT NULL constraint,
+all of which SQLite enforces too (on_delete=PROTECT is Django's own check), so
+none of these tests needs the `postgres` fixture; a constraint that only
+PostgreSQL can express (an exclusion constraint, say) would.
+"""
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -10,7 +16,7 @@ from marketplace.ledger.models import LedgerEntry
 from marketplace.ledger.services import ledger_credit, ledger_debit
 from marketplace.styles.models import Style, Tag
 
-pytestmark = pytest.mark.usefixtures("postgres")
+pytestmark = pytest.mark.django_db
 
 
 def rejects(callable_):
