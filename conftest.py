@@ -32,6 +32,12 @@ def _no_embedded_worker(settings):
 
 
 @pytest.fixture(autouse=True)
+def _outbox_sends_inline(settings):
+    # After-commit sends normally go to a background thread; a test sees them happen in its own thread.
+    settings.OUTBOX_SEND_INLINE = True
+
+
+@pytest.fixture(autouse=True)
 def _isolated_cache():
     from django.core.cache import cache
 

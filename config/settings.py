@@ -45,6 +45,10 @@ INTERNAL_API_TOKEN = os.environ.get("INTERNAL_API_TOKEN", "dev-internal-token")
 AMQP_URL = os.environ.get("AMQP_URL", "")
 # Without AMQP_URL, jobs go to the reference worker in a thread of this process.
 EMBEDDED_WORKER = env_bool("EMBEDDED_WORKER", True)
+# After commit, outbox messages are sent by a background thread; tests send inline.
+OUTBOX_SEND_INLINE = env_bool("OUTBOX_SEND_INLINE", False)
+# Without a separate `run_dispatcher`, the web process re-sends due messages and runs the sweeps itself.
+IN_PROCESS_DISPATCHER = env_bool("IN_PROCESS_DISPATCHER", not AMQP_URL)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -233,6 +237,9 @@ TRAINING_EPOCHS = int(os.environ.get("TRAINING_EPOCHS", "10"))
 TRAINING_TIMEOUT_MINUTES = int(os.environ.get("TRAINING_TIMEOUT_MINUTES", "60"))
 GENERATION_TIMEOUT_MINUTES = int(os.environ.get("GENERATION_TIMEOUT_MINUTES", "15"))
 PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "marketplace.ledger.payments.DemoPaymentProvider")
+# The provider signs POST /api/payments/<provider>/webhook with this (HMAC-SHA256 over the raw body).
+# No default with DEBUG off: every webhook is refused until the provider's real secret is set.
+PAYMENT_WEBHOOK_SECRET = os.environ.get("PAYMENT_WEBHOOK_SECRET", "dev-payment-webhook-secret" if DEBUG else "")
 
 # --- Security -------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

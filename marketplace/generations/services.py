@@ -22,9 +22,12 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from marketplace.core.exceptions import NotAllowed, ServiceError
+from marketplace.generations.exceptions import PriceChanged
 from marketplace.generations.models import ASPECT_RATIO_SIZES, GENERATION_LIFECYCLE, Generation
 from marketplace.generations.pricing import generation_cost
+from marketplace.jobs.dead_letters import register_give_up
 from marketplace.jobs.lifecycle import TransitionNotAllowed
+from marketplace.jobs.queues import GENERATION_QUEUE
 from marketplace.jobs.services import outbox_enqueue
 from marketplace.jobs.sweeps import register_sweep
 from marketplace.ledger.models import LedgerEntry
@@ -81,11 +84,15 @@ def generation_message(generation: Generation) -> dict:
 
 
 def generation_submit(
-    *, user, style_id: int, prompt_tags: list[str], aspect_ratio: str, seed: int | None, request_key: uuid.UUID
+    *, user, style_id: int, prompt_tags: list[str], aspect_ratio: str, seed: int | None, request_key: uuid.UUID,
+    quoted_cost: int | None = None,
 ) -> Generation:
     """Charge the user and queue one image, in one transaction.
 
-    The price comes from the style, never from the client. The same
+    The price comes from the style, never from the client. quoted_cost is
+    the price the buyer was shown (the generate form always sends it): when
+    the style's price now gives another cost, PriceChanged is raised and
+    nothing is charged; None is for callers that show no price. The same
     request_key (one per rendered form) always yields the same generation,
     charged once. Raises InsufficientTokens (nothing charged or created)
     or ServiceError for bad input.
@@ -100,12 +107,16 @@ def generation_submit(
         seed = secrets.randbelow(2**32)
     if not 0 <= seed <= MAX_SEED:
         raise ServiceError(_("The seed must be a whole number from 0 to %(max)s.") % {"max": MAX_SEED})
-    style = Style.objects.live().filter(pk=style_id).first()
-    if style is None or not style.model_path:
-        raise ServiceError(_("This style is not available for generation."))
-    cost = generation_cost(price_per_generation=style.price_per_generation, aspect_ratio=aspect_ratio)
     try:
         with transaction.atomic():
+            # Locked until the charge commits: a price change or a delete (style_update, style_delete
+            # lock the same row) lands wholly before the check, or after the generation exists.
+            style = Style.objects.select_for_update().live().filter(pk=style_id).first()
+            if style is None or not style.model_path:
+                raise ServiceError(_("This style is not available for generation."))
+            cost = generation_cost(price_per_generation=style.price_per_generation, aspect_ratio=aspect_ratio)
+            if quoted_cost is not None and quoted_cost != cost:
+                raise PriceChanged(quoted=quoted_cost, current=cost)
             generation = Generation.objects.create(
                 user=user, style=style, prompt=", ".join(tags), aspect_ratio=aspect_ratio, seed=seed, cost=cost,
                 request_key=request_key,
@@ -115,7 +126,7 @@ def generation_submit(
                 user_id=user.pk, amount=cost, generation=generation, idempotency_key=f"generation:{generation.pk}",
                 reason=_("Generation with %(style)s") % {"style": style.name},
             )
-            outbox_enqueue(queue="image_generation", payload=generation_message(generation))
+            outbox_enqueue(queue=GENERATION_QUEUE, payload=generation_message(generation))
     except IntegrityError:
         # A concurrent submit of the same form won the unique request_key.
         return _same_request(Generation.objects.get(request_key=request_key), user)
@@ -221,22 +232,29 @@ def generation_store_image(*, generation_id: int, data: bytes) -> Generation:
 
 @register_sweep
 def generation_fail_stalled() -> int:
-    """Fail and refund generations older than GENERATION_TIMEOUT_MINUTES that have not finished."""
-    limit = timezone.now() - timedelta(minutes=settings.GENERATION_TIMEOUT_MINUTES)
-    stalled = Generation.objects.filter(
-        status__in=[Generation.Status.QUEUED, Generation.Status.PROCESSING], created_at__lt=limit
-    ).values_list("pk", flat=True)
-    reason = _("The image took longer than %(minutes)s minutes and was stopped.") % {
-        "minutes": settings.GENERATION_TIMEOUT_MINUTES
-    }
+    """Fail and refund generations that ran, or waited for a worker, longer than GENERATION_TIMEOUT_MINUTES."""
+    minutes = settings.GENERATION_TIMEOUT_MINUTES
+    running, waiting = GENERATION_LIFECYCLE.stalled(timeout=timedelta(minutes=minutes))
+    ran_too_long = _("The image took longer than %(minutes)s minutes and was stopped.") % {"minutes": minutes}
+    nobody_took_it = _("No image worker took this job up within %(minutes)s minutes.") % {"minutes": minutes}
     failed = 0
-    for pk in list(stalled):
-        try:
-            generation_report(generation_id=pk, status=Generation.Status.FAILED, failure_reason=reason)
-            failed += 1
-        except TransitionNotAllowed:
-            pass
+    for pks, reason in ((running, ran_too_long), (waiting, nobody_took_it)):
+        for pk in pks:
+            try:
+                generation_report(generation_id=pk, status=Generation.Status.FAILED, failure_reason=reason)
+                failed += 1
+            except TransitionNotAllowed:
+                pass  # finished meanwhile
     return failed
+
+
+@register_give_up(GENERATION_QUEUE)
+def generation_give_up(payload: dict, reason: str) -> None:
+    """The job can never be delivered (it kept killing its worker): fail it, which refunds it."""
+    try:
+        generation_report(generation_id=payload["generation_id"], status=Generation.Status.FAILED, failure_reason=reason)
+    except (Generation.DoesNotExist, TransitionNotAllowed, KeyError):
+        pass  # gone or finished meanwhile
 
 
 def generation_set_visibility(*, user, generation_id: int, public: bool) -> Generation:

@@ -1,21 +1,29 @@
 """The embedded default: with no AMQP_URL, the bundled reference worker runs
 in a background thread of this process and speaks the same HTTP protocol
 to SITE_URL, so `make run` trains and draws with nothing else installed.
+
+It is as durable as the broker: a message handed to this thread stays
+unsent (leased) in the outbox until the worker has taken the job up and
+handled it, so a process killed mid-job re-sends it on restart; a job that
+keeps killing the process is given up after outbox.MAX_DELIVERIES takes.
+The thread is a daemon: SIGTERM never waits for it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import queue
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
+from django.db import close_old_connections
 
 logger = logging.getLogger(__name__)
 
 RETRIES = 3
+RENEW_EVERY = 10.0  # seconds between lease renewals while a job runs
 
 
 class EmbeddedTransport:
@@ -24,7 +32,11 @@ class EmbeddedTransport:
 
     def __init__(self) -> None:
         # One thread: jobs run one after another, like a single GPU worker.
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="atelier-worker")
+        self._jobs: queue.SimpleQueue[tuple[str, str, dict]] = queue.SimpleQueue()
+        self._in_flight: set[str] = set()
+        self._in_flight_lock = threading.Lock()
+        self._thread = threading.Thread(target=self._loop, name="atelier-worker", daemon=True)
+        self._thread.start()
 
     @classmethod
     def instance(cls) -> EmbeddedTransport:
@@ -33,26 +45,76 @@ class EmbeddedTransport:
                 cls._instance = cls()
             return cls._instance
 
-    def send(self, *, queue: str, body: bytes, message_id: str) -> None:
+    def send(self, *, queue: str, body: bytes, message_id: str) -> bool:
+        """Accept a job; False: not confirmed yet (the outbox keeps its lease until the job is handled)."""
         if not settings.EMBEDDED_WORKER:
             raise RuntimeError("no broker configured and the embedded worker is off")
-        self.executor.submit(self._run, queue, json.loads(body))
+        with self._in_flight_lock:
+            if message_id in self._in_flight:
+                return False  # a re-send of a job already waiting or running here: keep one copy
+            self._in_flight.add(message_id)
+        self._jobs.put((queue, message_id, json.loads(body)))
+        return False
 
-    def _run(self, queue: str, message: dict) -> None:
-        from worker.client import AtelierClient, JobGone, RetriableError
-        from worker.jobs import handle_generation, handle_training
-
-        handler = {"model_training": handle_training, "image_generation": handle_generation}[queue]
-        client = AtelierClient(token=settings.INTERNAL_API_TOKEN)
-        for attempt in range(1, RETRIES + 1):
+    def _loop(self) -> None:
+        while True:
+            queue_name, message_id, message = self._jobs.get()
             try:
-                handler(message, client)
-                return
-            except JobGone:
-                return
-            except RetriableError as exc:
-                logger.warning("embedded worker: %s attempt %d failed: %s", queue, attempt, exc)
-                time.sleep(attempt)
+                self._run(queue_name, message_id, message)
             except Exception:
-                logger.exception("embedded worker: %s job failed", queue)
-                return
+                logger.exception("embedded worker: %s job %s failed", queue_name, message_id)
+            finally:
+                with self._in_flight_lock:
+                    self._in_flight.discard(message_id)
+                close_old_connections()
+
+    def _run(self, queue_name: str, message_id: str, message: dict) -> None:
+        from marketplace.jobs.dead_letters import give_up
+        from marketplace.jobs.services import outbox_done, outbox_renew, outbox_take_up
+        from worker.client import AtelierClient, JobGone, RetriableError
+        from worker.consumer import HANDLERS
+
+        pk = int(message_id.removeprefix("outbox-"))
+        if not outbox_take_up(message_id=pk):
+            return
+        renewer = _Renewer(lambda: outbox_renew(message_id=pk))
+        client = AtelierClient(token=settings.INTERNAL_API_TOKEN)
+        try:
+            for attempt in range(1, RETRIES + 1):
+                try:
+                    HANDLERS[queue_name](message, client)
+                    break
+                except JobGone:
+                    break
+                except RetriableError as exc:
+                    logger.warning("embedded worker: %s attempt %d failed: %s", queue_name, attempt, exc)
+                    if attempt == RETRIES:
+                        reason = f"The worker could not finish this job after {RETRIES} attempts: {exc}."
+                        give_up(queue=queue_name, payload=message, reason=reason)
+                    else:
+                        time.sleep(attempt)
+        finally:
+            renewer.stop()
+        # Handled, or failed for good after its retries (the worker reported why): either way done here.
+        outbox_done(message_id=pk)
+
+
+class _Renewer:
+    """Renews a lease every RENEW_EVERY seconds in its own daemon thread until stopped."""
+
+    def __init__(self, renew) -> None:
+        self._stop = threading.Event()
+        self._renew = renew
+        threading.Thread(target=self._loop, name="atelier-lease", daemon=True).start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(RENEW_EVERY):
+            try:
+                self._renew()
+            except Exception:
+                logger.exception("embedded worker: could not renew a lease")
+            finally:
+                close_old_connections()
+
+    def stop(self) -> None:
+        self._stop.set()

@@ -167,6 +167,21 @@ class JobLifecycle:
             estimate = now + max(remaining, timedelta(0)) + average * ahead
         return QueueInfo(position=ahead + 1, running=len(running), average_duration=average, estimated_start=estimate)
 
+    def stalled(self, *, timeout: timedelta) -> tuple[list[int], list[int]]:
+        """(running too long, waiting in vain): ids of jobs a sweep should fail.
+
+        A running job is stalled `timeout` after it started. A waiting job is stalled only
+        when it has waited `timeout` and no job of its kind started meanwhile: while the queue
+        moves, a backlog waits its turn; when nothing has been taken up for that long, no
+        worker is there to take it.
+        """
+        limit = timezone.now() - timeout
+        objects = self.model._default_manager
+        running = objects.filter(**{self.status_field: self.running, f"{self.started_field}__lt": limit})
+        moving = objects.filter(**{f"{self.started_field}__gte": limit}).exists()
+        waiting = objects.filter(**{self.status_field: self.waiting, "created_at__lt": limit})
+        return list(running.values_list("pk", flat=True)), [] if moving else list(waiting.values_list("pk", flat=True))
+
     def status_json(self, job, *, changed: bool | None = None) -> dict:
         """The worker API's view of a job (docs/worker-protocol.md)."""
         data = {

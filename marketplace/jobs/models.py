@@ -15,6 +15,11 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # A sender claims a row for a short lease and publishes outside any transaction; a crashed
+    # sender's claim simply expires. The embedded worker keeps the lease while the job waits in its
+    # thread, and the row counts as sent only once the job was taken up and handled.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    deliveries = models.PositiveIntegerField(default=0, help_text="times the embedded worker took the job up")
 
     class Meta:
         ordering = ["id"]

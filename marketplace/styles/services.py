@@ -12,7 +12,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from marketplace.core.exceptions import NotAllowed, ServiceError
+from marketplace.jobs.dead_letters import register_give_up
 from marketplace.jobs.lifecycle import TransitionNotAllowed
+from marketplace.jobs.queues import TRAINING_QUEUE
 from marketplace.jobs.services import outbox_enqueue
 from marketplace.jobs.sweeps import register_sweep
 from marketplace.notifications.models import Notification
@@ -169,21 +171,35 @@ def style_store_artifact(*, style_id: int, artifact: File) -> Style:
 
 @register_sweep
 def style_fail_stalled_trainings() -> int:
-    """Fail trainings running longer than TRAINING_TIMEOUT_MINUTES; returns how many."""
-    limit = timezone.now() - timedelta(minutes=settings.TRAINING_TIMEOUT_MINUTES)
-    stalled = Style.objects.filter(training_status=Style.Status.TRAINING, training_started_at__lt=limit)
+    """Fail trainings that ran, or waited for a worker, longer than TRAINING_TIMEOUT_MINUTES."""
+    minutes = settings.TRAINING_TIMEOUT_MINUTES
+    running, waiting = TRAINING_LIFECYCLE.stalled(timeout=timedelta(minutes=minutes))
+    ran_too_long = _(
+        "Training took longer than %(minutes)s minutes and was stopped. Your images are kept; "
+        "please try again or contact support."
+    ) % {"minutes": minutes}
+    nobody_took_it = _(
+        "No training worker took this style up within %(minutes)s minutes. Your images are kept; "
+        "please try again or contact support."
+    ) % {"minutes": minutes}
     failed = 0
-    for style_id in stalled.values_list("pk", flat=True):
-        reason = _(
-            "Training took longer than %(minutes)s minutes and was stopped. Your images are kept; "
-            "please try again or contact support."
-        ) % {"minutes": settings.TRAINING_TIMEOUT_MINUTES}
-        try:
-            style_report_training(style_id=style_id, status=Style.Status.FAILED, failure_reason=reason)
-            failed += 1
-        except TransitionNotAllowed:
-            pass  # finished meanwhile
+    for pks, reason in ((running, ran_too_long), (waiting, nobody_took_it)):
+        for style_id in pks:
+            try:
+                style_report_training(style_id=style_id, status=Style.Status.FAILED, failure_reason=reason)
+                failed += 1
+            except TransitionNotAllowed:
+                pass  # finished meanwhile
     return failed
+
+
+@register_give_up(TRAINING_QUEUE)
+def style_give_up_training(payload: dict, reason: str) -> None:
+    """The training can never be delivered (it kept killing its worker): fail it and tell the artist."""
+    try:
+        style_report_training(style_id=payload["style_id"], status=Style.Status.FAILED, failure_reason=reason)
+    except (Style.DoesNotExist, TransitionNotAllowed, KeyError):
+        pass
 
 
 # --- Creating a style from an uploaded training set -------------------------------
@@ -290,7 +306,7 @@ def style_create(
                 training_image.thumbnail.save(f"{stem}.jpg", ContentFile(image.thumbnail), save=False)
                 stored.append(training_image.thumbnail)
                 training_image.save()
-            outbox_enqueue(queue="model_training", payload=training_message(style))
+            outbox_enqueue(queue=TRAINING_QUEUE, payload=training_message(style))
     except BaseException:
         for field_file in stored:
             field_file.storage.delete(field_file.name)

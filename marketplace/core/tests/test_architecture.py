@@ -13,7 +13,7 @@ from pathlib import Path
 import marketplace
 
 ROOT = Path(marketplace.__file__).parent
-SKIPPED_PARTS = {"tests", "migrations"}
+SKIPPED_PARTS = {"tests", "migrations", "testing"}  # testing: core's shared test helpers (a package)
 SKIPPED_FILES = {"conftest.py", "testing.py"}
 
 

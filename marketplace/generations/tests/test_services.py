@@ -1,17 +1,15 @@
 import json
-import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
 import jsonschema
 import pytest
 from django.conf import settings
-from django.db import connections
 from django.utils import timezone
 
 from marketplace.core.exceptions import NotAllowed, ServiceError
+from marketplace.core.testing import run_in_threads
 from marketplace.generations.models import Generation
 from marketplace.generations.services import (
     generation_cancel,
@@ -173,7 +171,8 @@ def test_timeout_sweep_fails_and_refunds_once_then_late_completion_is_refused(
     settings.GENERATION_TIMEOUT_MINUTES = 15
     stuck = queued(user, trained_style, fund)
     generation_report(generation_id=stuck.pk, status="processing")
-    Generation.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - timedelta(minutes=16))
+    long_ago = timezone.now() - timedelta(minutes=16)
+    Generation.objects.filter(pk=stuck.pk).update(created_at=long_ago, started_at=long_ago)
     assert run_sweeps() == 1
     assert run_sweeps() == 0
     stuck.refresh_from_db()
@@ -186,21 +185,29 @@ def test_timeout_sweep_fails_and_refunds_once_then_late_completion_is_refused(
     assert not LedgerEntry.objects.filter(kind="earn").exists()
 
 
+def test_a_backlog_waits_its_turn_without_timing_out(user, trained_style, fund, settings):
+    """Jobs queued long ago are not failed while the worker keeps taking jobs up."""
+    settings.GENERATION_TIMEOUT_MINUTES = 15
+    backlog = [queued(user, trained_style, fund) for _ in range(3)]
+    Generation.objects.filter(pk__in=[g.pk for g in backlog]).update(created_at=timezone.now() - timedelta(minutes=40))
+    working = queued(user, trained_style, fund)
+    generation_report(generation_id=working.pk, status="processing")  # the worker took one up just now
+    assert run_sweeps() == 0
+    assert set(Generation.objects.values_list("status", flat=True)) == {"queued", "processing"}
+
+
+def test_jobs_nobody_takes_up_fail_with_a_reason_and_a_refund(user, trained_style, fund, settings):
+    settings.GENERATION_TIMEOUT_MINUTES = 15
+    waiting = queued(user, trained_style, fund)
+    Generation.objects.filter(pk=waiting.pk).update(created_at=timezone.now() - timedelta(minutes=16))
+    assert run_sweeps() == 1
+    waiting.refresh_from_db()
+    assert waiting.status == "failed"
+    assert waiting.failure_reason == "No image worker took this job up within 15 minutes."
+    assert LedgerEntry.objects.filter(kind="refund", generation=waiting).count() == 1
+
+
 # --- Concurrency on PostgreSQL -----------------------------------------------------
-
-
-def threaded(fn, count):
-    barrier = threading.Barrier(count)
-
-    def run(i):
-        barrier.wait()
-        try:
-            return fn(i)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -214,7 +221,7 @@ def test_100_simultaneous_submits_with_balance_for_50(postgres, make_user, train
         except InsufficientTokens as exc:
             return str(exc)
 
-    results = threaded(attempt, 100)
+    results = run_in_threads(attempt, 100)
     assert results.count("ok") == 50
     refusals = [r for r in results if r != "ok"]
     assert len(refusals) == 50 and all("needs 5 tokens but your balance is 0" in r for r in refusals)
@@ -235,7 +242,7 @@ def test_same_failure_reported_20_times_concurrently_refunds_once(postgres, make
         except TransitionNotAllowed:
             return "conflict"
 
-    results = threaded(report, 20)
+    results = run_in_threads(report, 20)
     assert results.count(True) == 1 and results.count(False) == 19
     assert LedgerEntry.objects.filter(kind="refund").count() == 1
     user.refresh_from_db()
@@ -246,7 +253,7 @@ def test_same_failure_reported_20_times_concurrently_refunds_once(postgres, make
 def test_double_clicked_form_concurrently_charges_once(postgres, make_user, trained_style, fund):
     user = fund(make_user(), 100)
     key = uuid.uuid4()
-    ids = threaded(lambda _: submit(user, trained_style, request_key=key).pk, 8)
+    ids = run_in_threads(lambda _: submit(user, trained_style, request_key=key).pk, 8)
     assert len(set(ids)) == 1
     user.refresh_from_db()
     assert user.token_balance == 90

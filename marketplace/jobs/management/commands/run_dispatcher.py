@@ -5,8 +5,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from marketplace.jobs.services import outbox_send_due
-from marketplace.jobs.sweeps import run_sweeps
+from marketplace.jobs.background import run_pass
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +28,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         while True:
             try:
-                sent = outbox_send_due()
-                swept = run_sweeps()
+                sent, swept = run_pass()
                 if sent or swept:
                     self.stdout.write(f"sent {sent} message(s), swept {swept} job(s)")
             except Exception:  # keep the loop alive through a database blip
