@@ -41,6 +41,7 @@ class _Delivery:
     tag: int
     properties: pika.BasicProperties
     body: bytes
+    redelivered: bool = False
 
     @property
     def attempt(self) -> int:
@@ -81,7 +82,7 @@ class Consumer:
         logger.info("consuming %s from %s:%s", ", ".join(self.queues), self.parameters.host, self.parameters.port)
 
     def _on_delivery(self, queue, channel, method, properties, body) -> None:
-        self._pending.append(_Delivery(queue, method.delivery_tag, properties, body))
+        self._pending.append(_Delivery(queue, method.delivery_tag, properties, body, bool(method.redelivered)))
 
     def poll(self, time_limit: float = 1.0) -> bool:
         """Wait up to time_limit for a delivery and process one; True when one was processed."""
@@ -134,6 +135,9 @@ class Consumer:
             logger.error("dropping malformed message %s on %s: %s", message_id, delivery.queue, exc)
             self.channel.basic_ack(delivery.tag)
             return
+        if delivery.redelivered:
+            self._count_crash(delivery, message)
+            return
         handler = HANDLERS[self.queues[delivery.queue]]
         logger.info("job %s from %s, attempt %d", message_id, delivery.queue, delivery.attempt)
         try:
@@ -159,6 +163,23 @@ class Consumer:
         except Exception:
             logger.exception("job %s crashed the worker", message_id)
             self._report_failed(message, "The worker hit an internal error while working on this job.")
+        self.channel.basic_ack(delivery.tag)
+
+    def _count_crash(self, delivery: _Delivery, message: dict) -> None:
+        """The broker gave this delivery back: whoever had it died before acking, and that was an attempt.
+
+        A fresh copy carries the count (the broker itself does not count redeliveries), and the
+        original is acked only once the copy is safely queued; after MAX_ATTEMPTS the job is
+        reported failed instead of looping forever on a message that kills its worker.
+        """
+        attempt = delivery.attempt + 1
+        if attempt > MAX_ATTEMPTS:
+            logger.error("job %s stopped its worker %d times; giving up", delivery.properties.message_id, MAX_ATTEMPTS)
+            self._report_failed(
+                message, f"The worker stopped {MAX_ATTEMPTS} times while working on this job, so it was not tried again."
+            )
+        else:
+            self._republish(delivery, attempt)
         self.channel.basic_ack(delivery.tag)
 
     def _call(self, handler, message: dict) -> str:

@@ -176,6 +176,43 @@ def test_unacked_job_goes_back_to_the_queue_when_the_worker_stops(broker):
     assert waiting(channel, queue) == 1
 
 
+def take(consumer):
+    """The next delivery, taken up but not yet processed (a worker that dies now never acks it)."""
+    deadline = time.monotonic() + 10
+    while not consumer._pending:
+        assert time.monotonic() < deadline, "no delivery arrived"
+        consumer.connection.process_data_events(time_limit=0.1)
+    return consumer._pending.popleft()
+
+
+def test_a_job_that_kills_its_worker_counts_each_crash_and_fails_after_three(broker):
+    channel, queue = broker
+    publish(channel, queue, training_body())
+    first = make_consumer(queue, FakeClient(status="pending"))
+    first.connect()
+    assert not take(first).redelivered
+    first.close()  # crash 1: the job goes back to the queue unacked
+
+    for crash in (2, 3):
+        worker = make_consumer(queue, FakeClient(status="pending"))
+        worker.connect()
+        worker._process(take(worker))  # a redelivery: counted, and a fresh copy carries the count
+        copy = take(worker)
+        assert not copy.redelivered and copy.attempt == crash
+        worker.close()  # crash again, mid-job
+
+    client = FakeClient(status="pending")
+    last = make_consumer(queue, client)
+    last.connect()
+    last._process(take(last))
+    last.close()
+    assert client.calls == [("PATCH", STATUS, {
+        "status": "failed",
+        "failure_reason": "The worker stopped 3 times while working on this job, so it was not tried again.",
+    })]
+    assert waiting(channel, queue) == 0
+
+
 def test_refused_token_stops_the_worker_and_leaves_the_job_queued(broker):
     channel, queue = broker
     consumer = make_consumer(queue, FakeClient(error=FatalError("Atelier refused a request (HTTP 403)", status=403)))
