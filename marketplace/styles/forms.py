@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.styles.filters import TAG_SUGGEST_ATTRS
-from marketplace.styles.images import MAX_BYTES
+from marketplace.styles.images import MAX_BYTES, MIN_SHORT_SIDE, megabytes
 from marketplace.styles.models import MAX_PRICE, MIN_PRICE
 from marketplace.styles.services import MAX_TAGS, MAX_TRAINING_IMAGES, MIN_TRAINING_IMAGES
 from marketplace.styles.tags import MAX_TAG_LENGTH, parse_tags
@@ -60,15 +60,14 @@ class StyleUploadForm(forms.Form):
     )
     images = MultipleFileField(
         label=_("Training images"),
-        help_text=_("%(min)s to %(max)s JPEG or PNG images of your own work, up to 10 MB each, at least 256 px.")
-        % {"min": MIN_TRAINING_IMAGES, "max": MAX_TRAINING_IMAGES},
-        widget=MultipleImageInput(attrs={
-            "accept": "image/jpeg,image/png",
-            "data-min-files": MIN_TRAINING_IMAGES,
-            "data-max-files": MAX_TRAINING_IMAGES,
-            "data-max-bytes": MAX_BYTES,
-        }),
+        help_text=_("%(min)s to %(max)s JPEG or PNG images of your own work, up to %(size)s each, at least %(side)s px.")
+        % {"min": MIN_TRAINING_IMAGES, "max": MAX_TRAINING_IMAGES, "size": megabytes(MAX_BYTES), "side": MIN_SHORT_SIDE},
+        widget=MultipleImageInput(attrs={"accept": "image/jpeg,image/png"}),
     )
+    # The template reads these (intro text, and data-* on the <form> for upload.js's pre-check).
+    min_images = MIN_TRAINING_IMAGES
+    max_images = MAX_TRAINING_IMAGES
+    max_image_bytes = MAX_BYTES
 
     def clean_tags(self) -> list[str]:
         tags = parse_tags(self.cleaned_data["tags"])

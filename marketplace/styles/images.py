@@ -1,9 +1,10 @@
 """Validation and clean-up of uploaded training images (Pillow).
 
 An image is judged by its content, never its name: JPEG or PNG, at most
-10 MB, decodable to the last byte, at least 256 px on its short side, and
-no decompression bomb. Accepted images are re-encoded, which drops EXIF
-(GPS included) after applying its orientation, and get a thumbnail.
+MAX_BYTES, decodable to the last byte, at least MIN_SHORT_SIDE px on its
+short side, and no decompression bomb. Accepted images are re-encoded,
+which drops EXIF (GPS included) after applying its orientation, and get a
+thumbnail.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+# The one definition of the per-image limit: the form's help text, the service's
+# early refusal and upload.js (through the upload form's data-max-bytes) all read it.
 MAX_BYTES = 10 * 1024 * 1024
 MIN_SHORT_SIDE = 256
 # Checked from the header before any pixel is decoded: a 40 MP photo is
@@ -37,16 +40,21 @@ class CleanImage:
     thumbnail: bytes
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
+def megabytes(size: int) -> str:
+    """A size as messages show it: "10 MB", "11.4 MB" (upload.js writes sizes the same way)."""
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+
+
+def too_large_message(name: str, size: int) -> str:
+    return _("%(name)s is %(size)s; the limit is %(limit)s per image.") % {
+        "name": name, "size": megabytes(size), "limit": megabytes(MAX_BYTES),
+    }
 
 
 def clean_image(name: str, data: bytes) -> CleanImage:
     """Returns the re-encoded image and its thumbnail, or raises ImageRejected with a message for a person."""
     if len(data) > MAX_BYTES:
-        raise ImageRejected(
-            _("%(name)s is %(size)s; the limit is 10 MB per image.") % {"name": name, "size": _megabytes(len(data))}
-        )
+        raise ImageRejected(too_large_message(name, len(data)))
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:

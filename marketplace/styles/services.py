@@ -19,7 +19,7 @@ from marketplace.jobs.services import outbox_enqueue
 from marketplace.jobs.sweeps import register_sweep
 from marketplace.notifications.models import Notification
 from marketplace.notifications.services import notification_create
-from marketplace.styles.images import MAX_BYTES, CleanImage, ImageRejected, clean_image
+from marketplace.styles.images import MAX_BYTES, CleanImage, ImageRejected, clean_image, too_large_message
 from marketplace.styles.models import MAX_PRICE, MIN_PRICE, TRAINING_LIFECYCLE, Style, Tag, TrainingImage
 from marketplace.styles.tags import MAX_TAG_LENGTH, normalise_tag
 
@@ -227,10 +227,7 @@ def _clean_training_set(files) -> list[CleanImage]:
     for upload in files:
         try:
             if upload.size > MAX_BYTES:  # refuse before reading 100 MB into memory
-                raise ImageRejected(
-                    _("%(name)s is %(size)s; the limit is 10 MB per image.")
-                    % {"name": upload.name, "size": f"{upload.size / (1024 * 1024):.1f} MB"}
-                )
+                raise ImageRejected(too_large_message(upload.name, upload.size))
             upload.seek(0)
             cleaned.append(clean_image(upload.name, upload.read()))
         except ImageRejected as exc:

@@ -1,13 +1,20 @@
 // Training-set upload: a quick check before sending (the server stays the
-// authority) and a progress bar fed by htmx's upload progress events.
+// authority) and a progress bar fed by htmx's upload progress events. The
+// limits come from the form's data-min-files, data-max-files and
+// data-max-bytes, which the template fills from StyleUploadForm.
 (function () {
   "use strict";
   var ACCEPTED = ["image/jpeg", "image/png"];
 
-  function problemsFor(input) {
+  // As styles.images.megabytes writes sizes: "10 MB", "11.4 MB".
+  function megabytes(size) {
+    return (size / 1048576).toFixed(1).replace(/\.0$/, "") + " MB";
+  }
+
+  function problemsFor(form, input) {
     var files = Array.prototype.slice.call(input.files || []);
-    var min = Number(input.dataset.minFiles), max = Number(input.dataset.maxFiles);
-    var maxBytes = Number(input.dataset.maxBytes);
+    var min = Number(form.dataset.minFiles), max = Number(form.dataset.maxFiles);
+    var maxBytes = Number(form.dataset.maxBytes);
     var problems = [];
     if (files.length < min || files.length > max) {
       problems.push("A training set needs " + min + " to " + max + " images; you chose " + files.length + ".");
@@ -16,15 +23,15 @@
       if (ACCEPTED.indexOf(file.type) === -1) {
         problems.push(file.name + " is not a JPEG or PNG image.");
       } else if (file.size > maxBytes) {
-        problems.push(file.name + " is " + (file.size / 1048576).toFixed(1) + " MB; the limit is 10 MB per image.");
+        problems.push(file.name + " is " + megabytes(file.size) + "; the limit is " + megabytes(maxBytes) + " per image.");
       }
     });
     return { files: files, problems: problems };
   }
 
   function render(form) {
-    var input = form.querySelector("input[type=file][data-max-files]");
-    var result = problemsFor(input);
+    var input = form.querySelector("input[type=file]");
+    var result = problemsFor(form, input);
     var list = form.querySelector("[data-upload-errors]");
     list.replaceChildren.apply(list, result.problems.map(function (text) {
       var item = document.createElement("li");
