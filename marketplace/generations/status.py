@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from marketplace.generations.models import GENERATION_LIFECYCLE, Generation
 from marketplace.ledger.selectors import ledger_refunded_tokens
 
@@ -16,4 +18,6 @@ def generation_status_for_owner(generation: Generation) -> dict:
         "estimated_start": queue.estimated_start if queue else None,
         "image_url": generation.image.url if generation.image else None,
         "refunded_tokens": ledger_refunded_tokens(generation),
+        # How long it may wait for a worker, or run, before it is failed and refunded (the timeout sweep).
+        "timeout_minutes": settings.GENERATION_TIMEOUT_MINUTES,
     }

@@ -1,4 +1,5 @@
 import pytest
+from django.urls import reverse
 
 from marketplace.generations.models import Generation
 
@@ -62,3 +63,13 @@ def test_image_of_a_deleted_style_is_hidden_from_the_public(client, make_generat
     style.save(update_fields=["deleted_at"])
 
     assert client.get(image.get_absolute_url()).status_code == 404
+
+
+def test_a_queued_job_card_says_how_long_it_may_wait(client, user, make_generation, settings):
+    settings.GENERATION_TIMEOUT_MINUTES = 15
+    generation = make_generation()
+    client.force_login(user)
+    response = client.get(generation.get_absolute_url(), headers={"HX-Request": "true"})
+    assert "If no worker takes it up for 15 minutes, it is stopped and refunded." in response.content.decode()
+    status = client.get(reverse("webhooks:image-status", args=[generation.pk])).json()
+    assert status["timeout_minutes"] == 15
