@@ -2,14 +2,16 @@ import uuid
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from marketplace.core.exceptions import ServiceError
 from marketplace.generations.models import Generation
 from marketplace.generations.pricing import generation_cost
 from marketplace.generations.services import MAX_PROMPT_TAGS, MAX_SEED
-from marketplace.ledger.exceptions import InsufficientTokens
 from marketplace.styles.models import Style
 from marketplace.styles.tags import parse_tags
+
+QUOTE_FIELD = "quoted_cost"  # the cost the form showed, posted back with it (templates/generations/generate.html)
 
 
 class GenerateForm(forms.Form):
@@ -38,22 +40,40 @@ class GenerateForm(forms.Form):
             # On a style's page the style is given: a hidden id, not a <select> of every style.
             self.fields["style"].widget = forms.HiddenInput()
 
-    insufficient = False  # set when the submit failed for want of tokens: the form links to the wallet
-
     def clean_tags(self) -> list[str]:
         return parse_tags(self.cleaned_data["tags"])
 
+    def clean(self) -> dict:
+        data = super().clean()
+        # The quote is not a bound field: the cost preview (#generation-cost) renders it next to the price
+        # it shows, so every re-render carries the server's current price, never the one posted.
+        quote = str(self.data.get(QUOTE_FIELD, ""))
+        data["quoted_cost"] = int(quote) if quote.isascii() and quote.isdigit() else None
+        style, ratio = data.get("style"), data.get("aspect_ratio")
+        if data["quoted_cost"] is None and style is not None and ratio:
+            # Nothing was shown (a style picked without JavaScript): show the price before charging it.
+            cost = generation_cost(price_per_generation=style.price_per_generation, aspect_ratio=ratio)
+            raise forms.ValidationError(
+                ngettext(
+                    "This image costs %(cost)s token; confirm to continue.",
+                    "This image costs %(cost)s tokens; confirm to continue.", cost,
+                ) % {"cost": cost},
+                code="unquoted",
+            )
+        return data
+
     def submission(self) -> dict:
-        """generation_submit's arguments from a valid form (the price is never among them)."""
+        """generation_submit's arguments from a valid form: the price only as the quote the buyer saw."""
         data = self.cleaned_data
         return {
             "style_id": data["style"].pk, "prompt_tags": data["tags"], "aspect_ratio": data["aspect_ratio"],
-            "seed": data["seed"], "request_key": data["request_key"],
+            "seed": data["seed"], "request_key": data["request_key"], "quoted_cost": data["quoted_cost"],
         }
 
     def add_service_error(self, error: ServiceError) -> None:
+        # Short of tokens or a changed price: the re-rendered form's main button and quote follow the
+        # fresh balance and price (cost_context), so the message is all the error needs to add.
         self.add_error(None, error.message)
-        self.insufficient = isinstance(error, InsufficientTokens)
 
     def fresh_for(self, generation: Generation) -> "GenerateForm":
         """A new form (new request key) that keeps what was asked, for the next image."""
@@ -67,7 +87,9 @@ def cost_context(user, style: Style | None, aspect_ratio: str) -> dict:
     if style is not None and aspect_ratio in Generation.AspectRatio.values:
         cost = generation_cost(price_per_generation=style.price_per_generation, aspect_ratio=aspect_ratio)
     balance = user.token_balance if user.is_authenticated else None
-    return {"cost": cost, "balance": balance, "short": cost is not None and balance is not None and cost > balance}
+    # Short: the main button becomes "Buy tokens". At zero, whatever is chosen.
+    short = balance is not None and (balance == 0 or (cost is not None and cost > balance))
+    return {"cost": cost, "balance": balance, "short": short}
 
 
 def form_context(user, form: GenerateForm) -> dict:

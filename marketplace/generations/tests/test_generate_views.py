@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from marketplace.generations.models import Generation
+from marketplace.generations.pricing import generation_cost
 from marketplace.generations.services import generation_report, generation_submit
 from marketplace.ledger.models import LedgerEntry
 
@@ -13,10 +14,17 @@ pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
+def quote(style, ratio):
+    """What the form's cost preview showed for `ratio`, posted back as the quote."""
+    return str(generation_cost(price_per_generation=style.price_per_generation, aspect_ratio=ratio))
+
+
 def post_generate(client, style, **overrides):
+    headers = {name: overrides.pop(name) for name in list(overrides) if name.startswith("HTTP_")}  # e.g. **HX
     data = {"style": style.pk, "tags": "Fox, snow", "aspect_ratio": "1:2", "seed": "", "request_key": str(uuid.uuid4())}
     data.update(overrides)
-    return client.post(reverse("generations:generate"), data, **overrides.pop("headers", {}))
+    data.setdefault("quoted_cost", quote(style, data["aspect_ratio"]))
+    return client.post(reverse("generations:generate"), data, **headers)
 
 
 def test_form_shows_price_and_balance(client, user, trained_style, fund):
@@ -52,7 +60,7 @@ def test_htmx_submit_returns_the_job_card_and_a_fresh_form(client, user, trained
     key = str(uuid.uuid4())
     response = client.post(
         reverse("generations:generate"),
-        {"style": trained_style.pk, "tags": "fox", "aspect_ratio": "1:1", "request_key": key}, **HX,
+        {"style": trained_style.pk, "tags": "fox", "aspect_ratio": "1:1", "request_key": key, "quoted_cost": "5"}, **HX,
     )
     body = response.content.decode()
     assert response.status_code == 200
@@ -213,7 +221,7 @@ def test_submit_from_a_style_page_keeps_the_style_fixed(client, user, trained_st
     response = client.post(
         reverse("generations:generate"),
         {"style": trained_style.pk, "fixed_style": "1", "tags": "fox", "aspect_ratio": "1:1",
-         "request_key": str(uuid.uuid4())}, **HX,
+         "request_key": str(uuid.uuid4()), "quoted_cost": "5"}, **HX,
     )
     body = response.content.decode()
     assert response.status_code == 200 and "<option" not in body and 'name="fixed_style"' in body
