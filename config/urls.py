@@ -5,10 +5,12 @@ from django.urls import include, path
 
 from marketplace.community import views as community_views
 from marketplace.core import views as core_views
+from marketplace.ledger import webhooks as payment_webhooks
 
 urlpatterns = [
     path("", community_views.home, name="home"),
     path("api/health", core_views.health, name="health"),
+    path("api/payments/<slug:provider>/webhook", payment_webhooks.payment_webhook, name="payment-webhook"),
     path("api/", include("marketplace.webhooks.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

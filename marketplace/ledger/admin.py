@@ -8,7 +8,9 @@ from marketplace.ledger.models import LedgerEntry, Payment
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyModelAdmin):
-    list_display = ("id", "user", "pack", "tokens", "price", "status", "provider", "provider_reference", "created_at")
+    list_display = (
+        "id", "user", "pack", "tokens", "price", "status", "provider", "provider_reference", "created_at", "settled_at",
+    )
     list_filter = ("status", "provider", "pack", "created_at")
     search_fields = ("user__username", "user__email", "provider_reference", "idempotency_key")
     date_hierarchy = "created_at"

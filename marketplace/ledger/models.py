@@ -4,12 +4,26 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Payment(models.Model):
-    """The seed plan's Purchase / PaymentTransaction: money in for a token pack."""
+    """The seed plan's Purchase / PaymentTransaction: money in for a token pack.
+
+    A state machine (see TRANSITIONS). The provider's reference is stored,
+    committed, before the customer is charged, so a payment whose charge was
+    interrupted can always be looked up at the provider and settled later by
+    the webhook or the reconciliation sweep (services.payment_fulfil).
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+
+    # pending settles once. An expired payment (no answer from the provider for a long time) may
+    # still succeed: a late confirmation means the money came in, so the tokens are owed.
+    TRANSITIONS = {
+        Status.PENDING: {Status.SUCCEEDED, Status.FAILED, Status.EXPIRED},
+        Status.EXPIRED: {Status.SUCCEEDED},
+    }
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments")
     provider = models.CharField(_("provider"), max_length=30)
@@ -19,8 +33,11 @@ class Payment(models.Model):
     amount_cents = models.PositiveIntegerField(_("amount (cents)"))
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    # The provider's words when a charge fails or a payment expires, shown to the customer.
+    failure_message = models.CharField(_("failure message"), max_length=200, blank=True)
     idempotency_key = models.CharField(max_length=100, unique=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -35,6 +52,12 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tokens} tokens for {self.user} ({self.status})"
+
+    @property
+    def price_display(self) -> str:
+        # As the packs show their prices (payments.TokenPack.price_display).
+        amount = f"{self.amount_cents / 100:.2f}"
+        return f"€{amount}" if self.currency == "EUR" else f"{amount} {self.currency}"
 
 
 class LedgerEntry(models.Model):
@@ -94,3 +117,4 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount:+d} → {self.balance_after} ({self.user})"
+

@@ -9,17 +9,36 @@ UPDATE and lets the key's unique index catch a retry (see its docstring).
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.core.exceptions import ServiceError
+from marketplace.jobs.sweeps import register_sweep
 from marketplace.ledger.exceptions import IdempotencyConflict, InsufficientTokens
 from marketplace.ledger.models import LedgerEntry, Payment
-from marketplace.ledger.payments import TOKEN_PACKS, get_payment_provider
+from marketplace.ledger.payments import (
+    TOKEN_PACKS,
+    ChargeResult,
+    Outcome,
+    PaymentProviderError,
+    get_payment_provider,
+)
+
+logger = logging.getLogger(__name__)
 
 User = get_user_model()
+
+# A payment's immediate answer normally arrives within seconds; after this the sweep asks the provider.
+PAYMENT_RECONCILE_AFTER = timedelta(minutes=1)
+# A provider that has not settled a payment after this never will: it expires (a late success still credits).
+PAYMENT_EXPIRE_AFTER = timedelta(hours=24)
+PAYMENT_RECONCILE_BATCH = 100
 
 CREDIT_KINDS = {LedgerEntry.Kind.WELCOME, LedgerEntry.Kind.PURCHASE, LedgerEntry.Kind.EARN, LedgerEntry.Kind.ADJUSTMENT}
 
@@ -172,49 +191,130 @@ def ledger_refund(*, debit_id: int, reason: str) -> LedgerEntry:
 
 
 def payment_purchase_pack(*, user_id: int, pack_code: str, idempotency_key: str) -> Payment:
-    """Buy a token pack: record the payment, charge once, credit once.
+    """Buy a token pack: record the payment, register it at the provider, charge, settle.
 
-    The Payment row is inserted first under the form's idempotency key, so a
-    double-submitted form finds it instead of charging again; the provider
-    is asked to charge with the same key; the credit's key is the payment's.
-    Returns the Payment (succeeded, failed, or still pending when another
-    request with the same key is in flight).
+    Three steps, each of which may be the last one a dying process takes:
+
+    1. The Payment row is inserted under the form's idempotency key (a
+       double-submitted form finds it instead of charging again).
+    2. The provider's reference is stored in its own committed transaction
+       before any money moves, so every charge has a reference we can ask
+       about later.
+    3. The charge; its immediate answer is handed to payment_fulfil.
+
+    A payment left pending by an interruption after step 2 is settled by the
+    provider's webhook or by payment_reconcile_pending; one interrupted
+    before step 2 was never charged and expires. Returns the Payment
+    (succeeded, failed, or still pending while being confirmed).
     """
     pack = TOKEN_PACKS.get(pack_code)
     if pack is None:
         raise ServiceError(_("That token pack does not exist."), code="unknown_pack")
-    payment, created = Payment.objects.get_or_create(
-        idempotency_key=f"purchase:{idempotency_key}",
-        defaults={
-            "user_id": user_id, "provider": "", "pack": pack.code, "tokens": pack.tokens,
-            "amount_cents": pack.price_cents, "currency": pack.currency,
-        },
-    )
+    provider = get_payment_provider()
+    with transaction.atomic():
+        payment, created = Payment.objects.get_or_create(
+            idempotency_key=f"purchase:{idempotency_key}",
+            defaults={
+                "user_id": user_id, "provider": provider.name, "pack": pack.code, "tokens": pack.tokens,
+                "amount_cents": pack.price_cents, "currency": pack.currency,
+            },
+        )
     if (payment.user_id, payment.pack) != (user_id, pack.code):
         raise IdempotencyConflict(_("This purchase form was already used for another purchase."))
     if not created:
         return payment
 
-    provider = get_payment_provider()
-    result = provider.charge(
-        amount_cents=pack.price_cents, currency=pack.currency,
-        description=f"Atelier {pack.tokens} tokens", idempotency_key=payment.idempotency_key,
-    )
+    try:
+        reference = provider.create_intent(
+            amount_cents=pack.price_cents, currency=pack.currency,
+            description=f"Atelier {pack.tokens} tokens", idempotency_key=payment.idempotency_key,
+        )
+    except PaymentProviderError:
+        logger.warning("payment %s: the provider did not register it; it will expire uncharged", payment.pk)
+        return payment
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        if payment.status != Payment.Status.PENDING:
-            return payment
-        payment.provider = provider.name
-        payment.provider_reference = result.reference
-        payment.status = Payment.Status.SUCCEEDED if result.succeeded else Payment.Status.FAILED
-        payment.save(update_fields=["provider", "provider_reference", "status"])
-        if result.succeeded:
+        # Only a payment still pending without a reference: the sweep may have expired it meanwhile,
+        # and then it must not be charged.
+        stored = Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING, provider_reference="").update(
+            provider_reference=reference
+        )
+    if not stored:
+        return Payment.objects.get(pk=payment.pk)
+
+    try:
+        result = provider.charge(reference=reference)
+    except PaymentProviderError:
+        logger.warning("payment %s (%s): no answer from the provider; left for the webhook or the sweep",
+                       payment.pk, reference)
+        return Payment.objects.get(pk=payment.pk)
+    return payment_fulfil(payment_id=payment.pk, outcome=result)[0]
+
+
+def payment_fulfil(*, payment_id: int, outcome: ChargeResult) -> tuple[Payment, bool]:
+    """Settle a payment from the provider's answer: the one place a payment's status changes.
+
+    Returns (payment, changed).
+
+    Used by the purchase's immediate answer, the webhook and the sweep, which
+    may race: the Payment row is locked first, and a settled payment only
+    moves along Payment.TRANSITIONS, so an answer applies once and a repeat
+    (or a stale "pending") changes nothing. Success credits the pack's
+    tokens under the key payment:<pk>, in the same transaction.
+    """
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        if outcome.status not in Payment.TRANSITIONS.get(payment.status, ()):
+            return payment, False
+        payment.status = outcome.status
+        payment.failure_message = "" if outcome.succeeded else outcome.failure_message[:200]
+        payment.settled_at = timezone.now()
+        payment.save(update_fields=["status", "failure_message", "settled_at"])
+        if outcome.succeeded:
+            pack = TOKEN_PACKS.get(payment.pack)
             ledger_credit(
-                user_id=user_id, amount=pack.tokens, kind=LedgerEntry.Kind.PURCHASE,
-                reason=_("Bought the %(pack)s pack") % {"pack": pack.label},
+                user_id=payment.user_id, amount=payment.tokens, kind=LedgerEntry.Kind.PURCHASE,
+                reason=_("Bought the %(pack)s pack") % {"pack": pack.label if pack else payment.pack},
                 idempotency_key=f"payment:{payment.pk}", payment=payment,
             )
-    return payment
+        return payment, True
+
+
+@register_sweep
+def payment_reconcile_pending() -> int:
+    """Ask the provider about payments pending for longer than a minute and settle them; returns how many.
+
+    A payment without a reference after that minute was never charged (the
+    charge only follows a stored reference) and expires. One the provider
+    still has no final answer for after PAYMENT_EXPIRE_AFTER expires too.
+    """
+    now = timezone.now()
+    settled = 0
+    stale = Payment.objects.filter(status=Payment.Status.PENDING, created_at__lt=now - PAYMENT_RECONCILE_AFTER)
+    for payment_id, provider_name, reference, created_at in stale.values_list(
+        "pk", "provider", "provider_reference", "created_at"
+    ).order_by("created_at")[:PAYMENT_RECONCILE_BATCH]:
+        if not reference:
+            outcome = ChargeResult(status=Outcome.EXPIRED, reference="", failure_message=_(
+                "The payment was interrupted before it started. Nothing was charged."
+            ))
+        else:
+            provider = get_payment_provider(provider_name)
+            if provider is None:
+                logger.warning("payment %s: provider %r is not configured; cannot reconcile", payment_id, provider_name)
+                continue
+            try:
+                outcome = provider.retrieve(reference)
+            except PaymentProviderError:
+                logger.warning("payment %s (%s): the provider did not answer; will ask again", payment_id, reference)
+                continue
+            if (outcome is None or outcome.status == Outcome.PENDING) and created_at < now - PAYMENT_EXPIRE_AFTER:
+                outcome = ChargeResult(status=Outcome.EXPIRED, reference=reference, failure_message=_(
+                    "The payment provider never confirmed this payment, so no tokens were added."
+                ))
+        if outcome is None or outcome.status == Outcome.PENDING:
+            continue  # ask again on the next pass
+        settled += payment_fulfil(payment_id=payment_id, outcome=outcome)[1]
+    return settled
 
 
 def ledger_credit_earning(*, generation) -> LedgerEntry | None:

@@ -7,15 +7,15 @@ from django.db import connections
 from marketplace.core.exceptions import ServiceError
 from marketplace.ledger.exceptions import IdempotencyConflict
 from marketplace.ledger.models import LedgerEntry, Payment
-from marketplace.ledger.payments import ChargeResult
+from marketplace.ledger.payments import ChargeResult, DemoPaymentProvider, Outcome
 from marketplace.ledger.services import ledger_credit_earning, ledger_debit, ledger_refund, payment_purchase_pack
 
 
-class DecliningProvider:
+class DecliningProvider(DemoPaymentProvider):
     name = "declining"
 
-    def charge(self, **kwargs):
-        return ChargeResult(succeeded=False, reference="decl_1", failure_message="Card declined")
+    def charge(self, *, reference):
+        return ChargeResult(status=Outcome.FAILED, reference=reference, failure_message="Card declined")
 
 
 @pytest.fixture(autouse=True)
@@ -59,6 +59,7 @@ def test_declined_payment_credits_nothing(user, settings):
     settings.PAYMENT_PROVIDER = "marketplace.ledger.tests.test_payments.DecliningProvider"
     payment = payment_purchase_pack(user_id=user.pk, pack_code="starter", idempotency_key="form-1")
     assert payment.status == Payment.Status.FAILED
+    assert (payment.provider, payment.failure_message) == ("declining", "Card declined")
     assert not LedgerEntry.objects.exists()
     user.refresh_from_db()
     assert user.token_balance == 0
