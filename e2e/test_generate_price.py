@@ -1,4 +1,4 @@
-"""The generate form's price: the live preview follows the last choice, and a changed price is confirmed before it is paid."""
+"""The generate form's price: the preview follows the last choice; a changed price is confirmed before it is paid."""
 
 import re
 

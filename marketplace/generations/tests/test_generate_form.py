@@ -1,4 +1,4 @@
-"""The generate form: it carries the price it showed, says so once when that price changed, and sends the short to the wallet."""
+"""The generate form carries the price it showed, says once when it changed, and sends the short to the wallet."""
 
 import re
 import uuid
@@ -98,7 +98,8 @@ def test_short_of_tokens_the_main_button_is_buy_tokens(client, user, trained_sty
     client.force_login(user)
     for body in (
         client.get(reverse("generations:generate"), {"style": trained_style.pk}).content.decode(),
-        client.get(reverse("generations:cost"), {"style": trained_style.pk, "aspect_ratio": "1:1"}, **HX).content.decode(),
+        client.get(reverse("generations:cost"), {"style": trained_style.pk, "aspect_ratio": "1:1"}, **HX)
+        .content.decode(),
         client.get(trained_style.get_absolute_url()).content.decode(),
     ):
         assert re.search(rf'<a role="button" href="{reverse("ledger:wallet")}"[^>]*>Buy tokens</a>', body)
@@ -112,7 +113,7 @@ def test_at_zero_the_button_is_buy_tokens_even_before_a_style_is_chosen(client, 
     assert '<button type="submit">Generate</button>' not in body
 
 
-def test_with_enough_tokens_the_main_button_generates_and_a_larger_ratio_may_turn_it(client, user, trained_style, fund):
+def test_with_enough_tokens_the_button_generates_and_a_larger_ratio_turns_it(client, user, trained_style, fund):
     fund(user, 12)
     client.force_login(user)
     page = client.get(reverse("generations:generate"), {"style": trained_style.pk}).content.decode()

@@ -39,7 +39,8 @@ def test_cost_fragment_follows_the_ratio_and_is_computed_here(client, user, trai
     fund(user, 12)
     client.force_login(user)
     url = reverse("generations:cost")
-    assert "Costs 10 tokens." in client.get(url, {"style": trained_style.pk, "aspect_ratio": "1:2"}, **HX).content.decode()
+    body = client.get(url, {"style": trained_style.pk, "aspect_ratio": "1:2"}, **HX).content.decode()
+    assert "Costs 10 tokens." in body
     body = client.get(url, {"style": trained_style.pk, "aspect_ratio": "2:2", "cost": "1"}, **HX).content.decode()
     assert "Costs 20 tokens." in body and "Buy tokens" in body and "<html" not in body
 
