@@ -118,3 +118,45 @@ class LedgerEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount:+d} → {self.balance_after} ({self.user})"
 
+
+class EarningAccrual(models.Model):
+    """An artist's share not yet paid out: hundredths of a token, always below one token.
+
+    Shares are exact (cost × ARTIST_SHARE_PERCENT hundredths); whole tokens are
+    credited as they complete, so over any series of sales an artist is paid
+    floor(total × share). Locked by every earning for the artist.
+    """
+
+    artist = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, primary_key=True, related_name="earning_accrual"
+    )
+    hundredths = models.PositiveSmallIntegerField(_("hundredths of a token pending"), default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(hundredths__lt=100), name="accrual_below_one_token")]
+
+    def __str__(self) -> str:
+        return f"{self.artist}: {self.hundredths / 100:.2f} token pending"
+
+
+class Earning(models.Model):
+    """An artist's exact share of one generation, recorded once per generation.
+
+    `entry` is the EARN ledger row that sale completed (its key is earn:<generation pk>),
+    or empty when the share only added to the accrual. Per-style earnings sum these.
+    """
+
+    generation = models.OneToOneField("generations.Generation", on_delete=models.PROTECT, related_name="earning")
+    artist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="earnings")
+    hundredths = models.PositiveIntegerField(_("share in hundredths of a token"))
+    entry = models.OneToOneField(
+        LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="earning"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(hundredths__gt=0), name="earning_share_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.artist}: {self.hundredths / 100:.2f} from generation #{self.generation_id}"

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from marketplace.core.exceptions import ServiceError
 from marketplace.jobs.sweeps import register_sweep
 from marketplace.ledger.exceptions import IdempotencyConflict, InsufficientTokens
-from marketplace.ledger.models import LedgerEntry, Payment
+from marketplace.ledger.models import Earning, EarningAccrual, LedgerEntry, Payment
 from marketplace.ledger.payments import (
     TOKEN_PACKS,
     ChargeResult,
@@ -318,21 +318,40 @@ def payment_reconcile_pending() -> int:
 
 
 def ledger_credit_earning(*, generation) -> LedgerEntry | None:
-    """Credit the style's artist their share of a completed generation, once.
+    """Pay the style's artist their exact share of a completed generation, once.
 
-    Nothing when artists generate with their own style, when the share
-    rounds to zero, or when the generation's charge was refunded.
+    The share is cost × ARTIST_SHARE_PERCENT hundredths of a token. It is
+    added to the artist's EarningAccrual and whole tokens are credited as
+    they complete, so over any series of sales the artist is paid
+    floor(total × share); the rest waits in the accrual. The generation's
+    Earning row records the share (and makes a retry a no-op); its EARN
+    ledger row, key earn:<generation pk>, exists only when this sale
+    completed at least one token. Returns that row, or None: nothing was
+    credited now, the artist generated with their own style, or the
+    generation's charge was refunded.
     """
     artist_id = generation.style.artist_id
     if artist_id == generation.user_id:
         return None
-    amount = generation.cost * settings.ARTIST_SHARE_PERCENT // 100
-    if amount <= 0:
+    hundredths = generation.cost * settings.ARTIST_SHARE_PERCENT
+    if hundredths <= 0:
         return None
-    if LedgerEntry.objects.filter(generation=generation, kind=LedgerEntry.Kind.REFUND).exists():
-        return None
-    return ledger_credit(
-        user_id=artist_id, amount=amount, kind=LedgerEntry.Kind.EARN,
-        reason=_("Earned from a generation with %(style)s") % {"style": generation.style.name},
-        idempotency_key=f"earn:{generation.pk}", generation=generation,
-    )
+    with transaction.atomic():
+        # Every earning for this artist queues here; the accrual is read and written under the lock.
+        EarningAccrual.objects.get_or_create(artist_id=artist_id)
+        accrual = EarningAccrual.objects.select_for_update().get(artist_id=artist_id)
+        if (earning := Earning.objects.filter(generation=generation).select_related("entry").first()) is not None:
+            return earning.entry
+        if LedgerEntry.objects.filter(generation=generation, kind=LedgerEntry.Kind.REFUND).exists():
+            return None
+        tokens, accrual.hundredths = divmod(accrual.hundredths + hundredths, 100)
+        accrual.save(update_fields=["hundredths", "updated_at"])
+        entry = None
+        if tokens:
+            entry = ledger_credit(
+                user_id=artist_id, amount=tokens, kind=LedgerEntry.Kind.EARN,
+                reason=_("Earned from a generation with %(style)s") % {"style": generation.style.name},
+                idempotency_key=f"earn:{generation.pk}", generation=generation,
+            )
+        Earning.objects.create(generation=generation, artist_id=artist_id, hundredths=hundredths, entry=entry)
+        return entry
