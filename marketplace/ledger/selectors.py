@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from marketplace.ledger.models import LedgerEntry
+from marketplace.ledger.models import EarningAccrual, LedgerEntry, Payment
+
+# How long a failed or expired payment stays on the wallet page to explain itself.
+UNSUCCESSFUL_PAYMENTS_SHOWN_FOR = timedelta(days=1)
 
 
 def ledger_history(user) -> QuerySet[LedgerEntry]:
@@ -27,16 +30,34 @@ def ledger_earnings(user) -> QuerySet[LedgerEntry]:
     return user.ledger_entries.filter(kind=LedgerEntry.Kind.EARN)
 
 
-def ledger_earnings_by_style(earned: QuerySet[LedgerEntry]):
-    """One row per style: its id, name and slug, the images that earned, and the tokens."""
+def ledger_earnings_by_style(user):
+    """One row per style: its id, name and slug, the images that earned, and `hundredths`, their exact shares.
+
+    Exact shares rather than EARN rows: with exact pay a whole token is credited on the sale that
+    completes it, which may be in another style than the sales whose fractions made it up.
+    The rows add up to the tokens credited plus what is pending in the accrual.
+    """
     return (
-        earned.filter(generation__isnull=False)
-        .values(style_id=F("generation__style_id"))
+        user.earnings.values(style_id=F("generation__style_id"))
         .annotate(
             style_name=F("generation__style__name"), style_slug=F("generation__style__slug"),
-            generations=Count("generation_id", distinct=True), tokens=Sum("amount"),
+            generations=Count("generation_id", distinct=True), hundredths=Sum("hundredths"),
         )
         .order_by()
+    )
+
+
+def ledger_earning_pending(user) -> int:
+    """Hundredths of a token the user has earned but not yet been credited (always below 100)."""
+    return EarningAccrual.objects.filter(artist=user).values_list("hundredths", flat=True).first() or 0
+
+
+def ledger_payments_to_show(user) -> QuerySet[Payment]:
+    """The user's payments still being confirmed, and those that failed or expired lately, newest first."""
+    since = timezone.now() - UNSUCCESSFUL_PAYMENTS_SHOWN_FOR
+    return user.payments.filter(
+        Q(status=Payment.Status.PENDING)
+        | Q(status__in=[Payment.Status.FAILED, Payment.Status.EXPIRED], settled_at__gte=since)
     )
 
 

@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 import django_tables2 as tables
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -39,6 +42,11 @@ class LedgerHistoryTable(tables.Table):
         return format_html("{}<br><small class=\"muted\">{}</small>", record.reason, ledger_source(record))
 
 
+def tokens_from_hundredths(hundredths: int) -> str:
+    """21 for 2100, 0.70 for 70: whole tokens without decimals, fractions to the hundredth."""
+    return floatformat(Decimal(hundredths) / 100, -2)
+
+
 def ledger_source(entry: LedgerEntry) -> str:
     """What caused a movement, as a link where the user may follow it."""
     if entry.payment_id:
@@ -55,15 +63,19 @@ def ledger_source(entry: LedgerEntry) -> str:
 
 
 class EarningsByStyleTable(tables.Table):
-    """Rows from views.earnings_by_style: dicts of style_name, style_slug, generations, tokens."""
+    """Rows from selectors.ledger_earnings_by_style: dicts of style_name, style_slug, generations, hundredths."""
 
     style_name = tables.Column(gettext_lazy("Style"))
     generations = tables.Column(gettext_lazy("Generations"), attrs=NUMERIC)
-    tokens = tables.Column(gettext_lazy("Tokens earned"), attrs=NUMERIC)
+    # Exact shares: a style's fractions count for it even when another style's sale completed the token.
+    tokens = tables.Column(gettext_lazy("Tokens earned"), accessor="hundredths", attrs=NUMERIC)
 
     class Meta:
         attrs = {"class": "striped"}
         row_attrs = {"data-testid": "earnings-row"}
+
+    def render_tokens(self, value: int) -> str:
+        return tokens_from_hundredths(value)
 
     def render_style_name(self, value: str, record: dict) -> str:
         return format_html('<a href="{}">{}</a>', reverse("styles:detail", kwargs={"slug": record["style_slug"]}), value)

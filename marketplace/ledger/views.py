@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from marketplace.core.exceptions import ServiceError
 from marketplace.core.htmx import render_page, wants_fragment
@@ -23,12 +23,14 @@ from marketplace.ledger.models import LedgerEntry, Payment
 from marketplace.ledger.payments import TOKEN_PACKS
 from marketplace.ledger.selectors import (
     ledger_daily_earnings,
+    ledger_earning_pending,
     ledger_earnings,
     ledger_earnings_by_style,
     ledger_history,
+    ledger_payments_to_show,
 )
 from marketplace.ledger.services import payment_purchase_pack
-from marketplace.ledger.tables import EarningsByStyleTable, LedgerHistoryTable
+from marketplace.ledger.tables import EarningsByStyleTable, LedgerHistoryTable, tokens_from_hundredths
 
 PAGE_SIZE = 20
 CHART_DAYS = 30
@@ -48,13 +50,41 @@ def pack_forms() -> list[tuple]:
     return [(pack, PackPurchaseForm(initial={"pack": pack.code}, auto_id=False)) for pack in TOKEN_PACKS.values()]
 
 
+def payments_context(user) -> dict:
+    payments = list(ledger_payments_to_show(user))
+    return {"payments": payments, "payments_pending": any(p.status == Payment.Status.PENDING for p in payments)}
+
+
+def _address_bar_params(request: HtmxHttpRequest) -> QueryDict:
+    # Filters and page come from the address bar, so a refreshed history matches the URL the user sees.
+    return QueryDict(urlsplit(request.htmx.current_url_abs_path or "").query)
+
+
 @login_required
 @require_GET
 def wallet(request: HtmxHttpRequest):
     context = history_context(request.user, request.GET)
     if not wants_fragment(request):
-        context["packs"] = pack_forms()
+        context |= {"packs": pack_forms()} | payments_context(request.user)
     return render_page(request, "ledger/wallet.html", context, fragment="history")
+
+
+@never_cache
+@login_required
+@require_GET
+def payments(request: HtmxHttpRequest):
+    """The wallet polls this while a payment is being confirmed; the answer that finds none pending stops it."""
+    if not request.htmx:
+        return redirect("ledger:wallet")
+    context = payments_context(request.user)
+    if context["payments_pending"]:
+        return render(request, "ledger/wallet.html#payments", context)
+    # Settled since the page was drawn: bring the new balance and the credit's row along.
+    context |= history_context(request.user, _address_bar_params(request))
+    response = render(request, "ledger/wallet.html#payments-settled", context)
+    response.status_code = HttpResponseStopPolling.status_code
+    trigger_client_event(response, "tokensChanged", {"balance": request.user.token_balance})
+    return response
 
 
 @login_required
@@ -64,9 +94,9 @@ def buy(request: HtmxHttpRequest):
     if not request.htmx:
         return redirect("ledger:wallet")
     request.user.refresh_from_db(fields=["token_balance"])
-    # Filters and page come from the address bar, so the refreshed history matches the URL the user sees.
-    params = QueryDict(urlsplit(request.htmx.current_url_abs_path or "").query)
-    context = history_context(request.user, params) | {"packs": pack_forms(), "inline_messages": True}
+    context = history_context(request.user, _address_bar_params(request)) | {
+        "packs": pack_forms(), "inline_messages": True,
+    } | payments_context(request.user)
     response = render(request, "ledger/wallet.html#purchase-result", context)
     if payment is not None and payment.status == Payment.Status.SUCCEEDED:
         trigger_client_event(response, "tokensChanged", {"balance": request.user.token_balance})
@@ -91,10 +121,12 @@ def _purchase(request: HtmxHttpRequest) -> Payment | None:
         messages.success(request, ngettext("+%(count)s token", "+%(count)s tokens", payment.tokens) % {
             "count": payment.tokens
         })
-    elif payment.status == Payment.Status.FAILED:
-        messages.error(request, _("The payment did not go through, so no tokens were added."))
+    elif payment.status == Payment.Status.PENDING:
+        messages.info(request, _("Your payment is being confirmed. The tokens will appear here as soon as it is."))
     else:
-        messages.info(request, _("This purchase is still being processed. Your tokens will appear in a moment."))
+        messages.error(request, " ".join(filter(None, [
+            _("The payment did not go through, so no tokens were added."), payment.failure_message,
+        ])))
     return payment
 
 
@@ -141,12 +173,14 @@ def _spreadsheet_safe(text: str) -> str:
 @require_GET
 def earnings(request: HtmxHttpRequest):
     earned = ledger_earnings(request.user)
-    table = EarningsByStyleTable(ledger_earnings_by_style(earned), order_by=request.GET.get("sort") or "-tokens")
+    table = EarningsByStyleTable(ledger_earnings_by_style(request.user), order_by=request.GET.get("sort") or "-tokens")
     context = {"table": table, "params": request.GET}
     if not wants_fragment(request):
         daily = ledger_daily_earnings(earned, days=CHART_DAYS)
+        pending = ledger_earning_pending(request.user)
         context |= {
             "total": earned.aggregate(total=Sum("amount"))["total"] or 0,
+            "pending": tokens_from_hundredths(pending) if pending else "",
             "recent_total": sum(amount for _, amount in daily),
             "chart": bar_chart_svg(daily, label=_("Tokens earned per day, last %(days)s days") % {"days": CHART_DAYS}),
             "share_percent": settings.ARTIST_SHARE_PERCENT,

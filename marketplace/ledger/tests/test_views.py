@@ -15,8 +15,9 @@ from marketplace.ledger.services import ledger_credit, ledger_credit_earning, le
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, unread-notification count, row count, one page of rows (payment and generation joined).
-MAX_WALLET_QUERIES = 5
+# Session, user, unread-notification count, payments being confirmed, row count,
+# one page of rows (payment and generation joined).
+MAX_WALLET_QUERIES = 6
 
 
 def credit(user, amount, key, reason="Token pack"):
