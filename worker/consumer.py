@@ -22,10 +22,12 @@ from pika.exceptions import AMQPError
 
 from worker.client import AtelierError, JobGone, RetriableError
 from worker.jobs import MalformedMessage, handle_generation, handle_training
+from worker.protocol import GENERATION_QUEUE, TRAINING_QUEUE
 
 logger = logging.getLogger(__name__)
 
-HANDLERS = {"model_training": handle_training, "image_generation": handle_generation}
+# The one table from queue to handler: this consumer and the web app's embedded worker both dispatch through it.
+HANDLERS = {TRAINING_QUEUE: handle_training, GENERATION_QUEUE: handle_generation}
 ATTEMPT_HEADER = "x-atelier-attempt"
 MAX_ATTEMPTS = 3
 RECONNECT_DELAY = 5.0

@@ -16,9 +16,10 @@ import threading
 import pika
 from pika.exceptions import AMQPError
 
+from marketplace.jobs.queues import QUEUES
+
 logger = logging.getLogger(__name__)
 
-QUEUES = ("model_training", "image_generation")
 MAX_ATTEMPTS = 3
 
 
