@@ -31,6 +31,14 @@ from marketplace.jobs.queues import GENERATION_QUEUE
 from marketplace.jobs.services import outbox_enqueue
 from marketplace.jobs.sweeps import register_sweep
 from marketplace.ledger.models import LedgerEntry
+from marketplace.ledger.reasons import (
+    GENERATION_CHARGE,
+    REFUND_CANCELLED,
+    REFUND_FAILED,
+    REFUND_NOT_TAKEN,
+    REFUND_TIMED_OUT,
+    ledger_reason,
+)
 from marketplace.ledger.services import ledger_credit_earning, ledger_debit, ledger_refund
 from marketplace.notifications.models import Notification
 from marketplace.notifications.services import notification_create
@@ -124,7 +132,7 @@ def generation_submit(
             generation.tags.set([Tag.objects.get_or_create(name=tag)[0] for tag in tags])
             ledger_debit(
                 user_id=user.pk, amount=cost, generation=generation, idempotency_key=f"generation:{generation.pk}",
-                reason=_("Generation with %(style)s") % {"style": style.name},
+                reason=ledger_reason(GENERATION_CHARGE, style=style.name),
             )
             outbox_enqueue(queue=GENERATION_QUEUE, payload=generation_message(generation))
     except IntegrityError:
@@ -143,7 +151,25 @@ def _refund(generation: Generation) -> LedgerEntry | None:
     debit = generation.ledger_entries.filter(kind=LedgerEntry.Kind.CONSUME).first()
     if debit is None:
         return None
-    return ledger_refund(debit_id=debit.pk, reason="generation_failed")
+    return ledger_refund(debit_id=debit.pk, reason=_refund_reason(generation))
+
+
+def _refund_reason(generation: Generation) -> str:
+    """The refund's reason code (ledger.reasons): the owner's cancel, a timeout, or the worker's failure."""
+    if generation.status == Generation.Status.CANCELLED:
+        return ledger_reason(REFUND_CANCELLED)
+    # generation_fail_stalled reports through generation_report as a worker would; its words are its only
+    # mark, so they are compared here in the same (active) language it wrote them in.
+    minutes = settings.GENERATION_TIMEOUT_MINUTES
+    if generation.failure_reason == _("The image took longer than %(minutes)s minutes and was stopped.") % {
+        "minutes": minutes
+    }:
+        return ledger_reason(REFUND_TIMED_OUT, minutes=minutes)
+    if generation.failure_reason == _("No image worker took this job up within %(minutes)s minutes.") % {
+        "minutes": minutes
+    }:
+        return ledger_reason(REFUND_NOT_TAKEN, minutes=minutes)
+    return ledger_reason(REFUND_FAILED)
 
 
 def _after_failure(generation: Generation) -> None:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from marketplace.ledger.models import LedgerEntry
+from marketplace.ledger.reasons import ledger_reason_text
 
 NUMERIC = {"th": {"class": "numeric"}, "td": {"class": "numeric"}}
 
@@ -39,7 +40,7 @@ class LedgerHistoryTable(tables.Table):
         return format_html('<span class="{}">{}</span>', "credit" if value > 0 else "debit", f"{value:+d}")
 
     def render_reason(self, record: LedgerEntry) -> str:
-        return format_html("{}<br><small class=\"muted\">{}</small>", record.reason, ledger_source(record))
+        return format_html("{}<br><small class=\"muted\">{}</small>", ledger_reason_text(record), ledger_source(record))
 
 
 def tokens_from_hundredths(hundredths: int) -> str:

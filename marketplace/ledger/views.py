@@ -21,6 +21,7 @@ from marketplace.ledger.filters import LedgerEntryFilter
 from marketplace.ledger.forms import PackPurchaseForm
 from marketplace.ledger.models import LedgerEntry, Payment
 from marketplace.ledger.payments import TOKEN_PACKS
+from marketplace.ledger.reasons import ledger_reason_text
 from marketplace.ledger.selectors import (
     ledger_daily_earnings,
     ledger_earning_pending,
@@ -148,7 +149,7 @@ def history_csv(request: HtmxHttpRequest):
         for entry in rows.iterator(chunk_size=500):
             yield writer.writerow([
                 entry.created_at.isoformat(), entry.kind, entry.amount, entry.balance_after,
-                _spreadsheet_safe(entry.reason), _spreadsheet_safe(_reference(request, entry)),
+                _spreadsheet_safe(ledger_reason_text(entry)), _spreadsheet_safe(_reference(request, entry)),
             ])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

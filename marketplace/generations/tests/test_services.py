@@ -24,6 +24,7 @@ from marketplace.jobs.models import OutboxMessage
 from marketplace.jobs.sweeps import run_sweeps
 from marketplace.ledger.exceptions import InsufficientTokens
 from marketplace.ledger.models import LedgerEntry
+from marketplace.ledger.reasons import ledger_reason_text
 
 SCHEMA = json.loads((Path(settings.BASE_DIR) / "docs/schemas/generation-message.v1.json").read_text())
 
@@ -128,7 +129,8 @@ def test_failure_refunds_once_and_tells_the_user(user, trained_style, fund):
     generation_report(generation_id=generation.pk, status="failed", failure_reason="GPU ran out of memory.")
     generation_report(generation_id=generation.pk, status="failed", failure_reason="GPU ran out of memory.")
     refund = LedgerEntry.objects.get(kind="refund")
-    assert (refund.amount, refund.reason, refund.generation_id) == (10, "generation_failed", generation.pk)
+    assert (refund.amount, refund.generation_id) == (10, generation.pk)
+    assert ledger_reason_text(refund) == "Refund: the image worker failed: GPU ran out of memory."
     user.refresh_from_db()
     assert user.token_balance == 100
     note = user.notifications.get()
