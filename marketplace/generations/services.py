@@ -7,6 +7,7 @@ refunded at most once (the ledger allows one refund per debit).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import secrets
@@ -61,7 +62,8 @@ def clean_prompt_tags(tags: list[str]) -> list[str]:
     too_long = [tag for tag in cleaned if len(tag) > MAX_TAG_LENGTH]
     if too_long:
         raise ServiceError(
-            _("Each tag is at most %(max)s characters: “%(tag)s” is longer.") % {"max": MAX_TAG_LENGTH, "tag": too_long[0]}
+            _("Each tag is at most %(max)s characters: “%(tag)s” is longer.")
+            % {"max": MAX_TAG_LENGTH, "tag": too_long[0]}
         )
     return cleaned
 
@@ -233,11 +235,11 @@ def _check_image(data: bytes, aspect_ratio: str) -> str:
         raise ServiceError(_("The upload is not a readable PNG or JPEG image.")) from None
     if image.format not in {"PNG", "JPEG"}:
         raise ServiceError(_("The image must be PNG or JPEG, not %(format)s.") % {"format": image.format})
-    if image.size != ASPECT_RATIO_SIZES[aspect_ratio]:
+    width, height = ASPECT_RATIO_SIZES[aspect_ratio]
+    if image.size != (width, height):
         raise ServiceError(
             _("A %(ratio)s image must be %(w)s×%(h)s pixels; this one is %(aw)s×%(ah)s.")
-            % {"ratio": aspect_ratio, "w": ASPECT_RATIO_SIZES[aspect_ratio][0], "h": ASPECT_RATIO_SIZES[aspect_ratio][1],
-               "aw": image.size[0], "ah": image.size[1]}
+            % {"ratio": aspect_ratio, "w": width, "h": height, "aw": image.size[0], "ah": image.size[1]}
         )
     return "png" if image.format == "PNG" else "jpg"
 
@@ -260,27 +262,23 @@ def generation_store_image(*, generation_id: int, data: bytes) -> Generation:
 def generation_fail_stalled() -> int:
     """Fail and refund generations that ran, or waited for a worker, longer than GENERATION_TIMEOUT_MINUTES."""
     minutes = settings.GENERATION_TIMEOUT_MINUTES
-    running, waiting = GENERATION_LIFECYCLE.stalled(timeout=timedelta(minutes=minutes))
-    ran_too_long = _("The image took longer than %(minutes)s minutes and was stopped.") % {"minutes": minutes}
-    nobody_took_it = _("No image worker took this job up within %(minutes)s minutes.") % {"minutes": minutes}
-    failed = 0
-    for pks, reason in ((running, ran_too_long), (waiting, nobody_took_it)):
-        for pk in pks:
-            try:
-                generation_report(generation_id=pk, status=Generation.Status.FAILED, failure_reason=reason)
-                failed += 1
-            except TransitionNotAllowed:
-                pass  # finished meanwhile
-    return failed
+    return GENERATION_LIFECYCLE.fail_stalled(
+        timeout=timedelta(minutes=minutes),
+        fail=lambda pk, reason: generation_report(
+            generation_id=pk, status=Generation.Status.FAILED, failure_reason=reason
+        ),
+        ran_too_long=_("The image took longer than %(minutes)s minutes and was stopped.") % {"minutes": minutes},
+        nobody_took_it=_("No image worker took this job up within %(minutes)s minutes.") % {"minutes": minutes},
+    )
 
 
 @register_give_up(GENERATION_QUEUE)
 def generation_give_up(payload: dict, reason: str) -> None:
     """The job can never be delivered (it kept killing its worker): fail it, which refunds it."""
-    try:
-        generation_report(generation_id=payload["generation_id"], status=Generation.Status.FAILED, failure_reason=reason)
-    except (Generation.DoesNotExist, TransitionNotAllowed, KeyError):
-        pass  # gone or finished meanwhile
+    with contextlib.suppress(Generation.DoesNotExist, TransitionNotAllowed, KeyError):  # gone or finished meanwhile
+        generation_report(
+            generation_id=payload["generation_id"], status=Generation.Status.FAILED, failure_reason=reason
+        )
 
 
 def generation_set_visibility(*, user, generation_id: int, public: bool) -> Generation:

@@ -18,7 +18,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 
 logger = logging.getLogger(__name__)
 
@@ -75,8 +75,11 @@ class EmbeddedTransport:
         from worker.consumer import HANDLERS
 
         pk = int(message_id.removeprefix("outbox-"))
-        if not outbox_take_up(message_id=pk):
-            return
+        try:
+            if not outbox_take_up(message_id=pk):
+                return
+        except DatabaseError:  # e.g. SQLite busy under load: counting this take is best effort, the job runs
+            logger.warning("embedded worker: could not record taking up outbox message %s", pk, exc_info=True)
         renewer = _Renewer(lambda: outbox_renew(message_id=pk))
         client = AtelierClient(token=settings.INTERNAL_API_TOKEN)
         try:

@@ -182,6 +182,19 @@ class JobLifecycle:
         waiting = objects.filter(**{self.status_field: self.waiting, "created_at__lt": limit})
         return list(running.values_list("pk", flat=True)), [] if moving else list(waiting.values_list("pk", flat=True))
 
+    def fail_stalled(self, *, timeout: timedelta, fail, ran_too_long: str, nobody_took_it: str) -> int:
+        """Fail every stalled job through the domain's `fail(pk, reason)`; returns how many failed."""
+        running, waiting = self.stalled(timeout=timeout)
+        failed = 0
+        for pks, reason in ((running, ran_too_long), (waiting, nobody_took_it)):
+            for pk in pks:
+                try:
+                    fail(pk, reason)
+                    failed += 1
+                except TransitionNotAllowed:
+                    pass  # finished meanwhile
+        return failed
+
     def status_json(self, job, *, changed: bool | None = None) -> dict:
         """The worker API's view of a job (docs/worker-protocol.md)."""
         data = {

@@ -1,3 +1,4 @@
+import contextlib
 import logging
 import secrets
 from datetime import timedelta
@@ -58,6 +59,11 @@ def style_validate_update(*, style: Style, by, tags: list[str], price_per_genera
     _check_can_manage(style, by)
     if style.deleted_at is not None:
         raise ServiceError(_("This style was deleted; it can no longer be changed."))
+    return _clean_listing(tags=tags, price_per_generation=price_per_generation)
+
+
+def _clean_listing(*, tags: list[str], price_per_generation: int) -> list[str]:
+    """The rules for what buyers see, the same on upload and on edit; returns the tags as saved."""
     # Normalised and de-duplicated first, so "Ink, ink " counts as one tag, as it is saved.
     names = list(dict.fromkeys(tag for tag in (normalise_tag(t) for t in tags) if tag))
     if len(names) > MAX_TAGS:
@@ -68,7 +74,9 @@ def style_validate_update(*, style: Style, by, tags: list[str], price_per_genera
             _("Tags are at most %(max)s characters: %(tag)s") % {"max": MAX_TAG_LENGTH, "tag": too_long[0]}
         )
     if not MIN_PRICE <= price_per_generation <= MAX_PRICE:
-        raise ServiceError(_("The price must be between %(min)s and %(max)s tokens.") % {"min": MIN_PRICE, "max": MAX_PRICE})
+        raise ServiceError(
+            _("The price must be between %(min)s and %(max)s tokens.") % {"min": MIN_PRICE, "max": MAX_PRICE}
+        )
     return names
 
 
@@ -173,33 +181,22 @@ def style_store_artifact(*, style_id: int, artifact: File) -> Style:
 def style_fail_stalled_trainings() -> int:
     """Fail trainings that ran, or waited for a worker, longer than TRAINING_TIMEOUT_MINUTES."""
     minutes = settings.TRAINING_TIMEOUT_MINUTES
-    running, waiting = TRAINING_LIFECYCLE.stalled(timeout=timedelta(minutes=minutes))
-    ran_too_long = _(
-        "Training took longer than %(minutes)s minutes and was stopped. Your images are kept; "
-        "please try again or contact support."
-    ) % {"minutes": minutes}
-    nobody_took_it = _(
-        "No training worker took this style up within %(minutes)s minutes. Your images are kept; "
-        "please try again or contact support."
-    ) % {"minutes": minutes}
-    failed = 0
-    for pks, reason in ((running, ran_too_long), (waiting, nobody_took_it)):
-        for style_id in pks:
-            try:
-                style_report_training(style_id=style_id, status=Style.Status.FAILED, failure_reason=reason)
-                failed += 1
-            except TransitionNotAllowed:
-                pass  # finished meanwhile
-    return failed
+    kept = _("Your images are kept; please try again or contact support.")
+    return TRAINING_LIFECYCLE.fail_stalled(
+        timeout=timedelta(minutes=minutes),
+        fail=lambda pk, reason: style_report_training(style_id=pk, status=Style.Status.FAILED, failure_reason=reason),
+        ran_too_long=_("Training took longer than %(minutes)s minutes and was stopped.") % {"minutes": minutes}
+        + " " + kept,
+        nobody_took_it=_("No training worker took this style up within %(minutes)s minutes.") % {"minutes": minutes}
+        + " " + kept,
+    )
 
 
 @register_give_up(TRAINING_QUEUE)
 def style_give_up_training(payload: dict, reason: str) -> None:
     """The training can never be delivered (it kept killing its worker): fail it and tell the artist."""
-    try:
+    with contextlib.suppress(Style.DoesNotExist, TransitionNotAllowed, KeyError):  # gone or finished meanwhile
         style_report_training(style_id=payload["style_id"], status=Style.Status.FAILED, failure_reason=reason)
-    except (Style.DoesNotExist, TransitionNotAllowed, KeyError):
-        pass
 
 
 # --- Creating a style from an uploaded training set -------------------------------
@@ -281,10 +278,7 @@ def style_create(
     message are written in one transaction. If that fails, the files
     already written are removed, so nothing is left behind.
     """
-    if len(tags) > MAX_TAGS:
-        raise ServiceError(_("Use at most %(max)s tags.") % {"max": MAX_TAGS})
-    if not MIN_PRICE <= price_per_generation <= MAX_PRICE:
-        raise ServiceError(_("The price must be between %(min)s and %(max)s tokens.") % {"min": MIN_PRICE, "max": MAX_PRICE})
+    tags = _clean_listing(tags=tags, price_per_generation=price_per_generation)
     cleaned = _clean_training_set(files)
     stored: list = []
     try:
@@ -294,7 +288,7 @@ def style_create(
                 price_per_generation=price_per_generation, commercial_use=commercial_use,
                 credit_required=credit_required,
             )
-            style.tags.set([Tag.objects.get_or_create(name=normalise_tag(tag))[0] for tag in tags])
+            style.tags.set([Tag.objects.get_or_create(name=tag)[0] for tag in tags])
             for position, image in enumerate(cleaned):
                 training_image = TrainingImage(style=style, position=position, width=image.width, height=image.height)
                 stem = f"{style.pk}-{position:03d}-{secrets.token_hex(4)}"

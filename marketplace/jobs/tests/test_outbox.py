@@ -35,10 +35,9 @@ def test_message_is_published_after_commit(rabbitmq, django_capture_on_commit_ca
 
 @pytest.mark.django_db
 def test_rolled_back_transaction_publishes_nothing(rabbitmq, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
-            outbox_enqueue(queue="model_training", payload={"style_id": 1})
-            raise RuntimeError("the upload failed half-way")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        outbox_enqueue(queue="model_training", payload={"style_id": 1})
+        raise RuntimeError("the upload failed half-way")
     assert not OutboxMessage.objects.exists()
     assert rabbitmq.queue_declare("model_training", durable=True, passive=True).method.message_count == 0
 
