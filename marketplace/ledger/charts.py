@@ -70,6 +70,6 @@ def _date_labels(points: Sequence[tuple[date, int]], baseline: float) -> SafeStr
         '<text class="chart-label" x="{}" y="{}" text-anchor="{}">{}</text>',
         (
             (x, baseline + 18, anchor, date_format(day, "MONTH_DAY_FORMAT"))
-            for day, (x, anchor) in zip(days, [(LEFT, "start"), (WIDTH - RIGHT, "end")])
+            for day, (x, anchor) in zip(days, [(LEFT, "start"), (WIDTH - RIGHT, "end")], strict=False)
         ),
     )

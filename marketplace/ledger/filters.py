@@ -10,7 +10,8 @@ class LedgerEntryFilter(django_filters.FilterSet):
 
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=LedgerEntry.Kind.choices, empty_label=_("All kinds"))
     date_from = django_filters.DateFilter(
-        label=_("From"), field_name="created_at", lookup_expr="date__gte", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"), field_name="created_at", lookup_expr="date__gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     date_to = django_filters.DateFilter(
         label=_("To"), field_name="created_at", lookup_expr="date__lte", widget=forms.DateInput(attrs={"type": "date"})

@@ -54,7 +54,8 @@ def _append(*, user, kind: str, amount: int, reason: str, key: str, **refs) -> L
     user.token_balance += amount
     user.save(update_fields=["token_balance"])
     return LedgerEntry.objects.create(
-        user=user, kind=kind, amount=amount, balance_after=user.token_balance, reason=reason, idempotency_key=key, **refs
+        user=user, kind=kind, amount=amount, balance_after=user.token_balance, reason=reason, idempotency_key=key,
+        **refs,
     )
 
 
@@ -85,8 +86,8 @@ def ledger_credit(
 
 
 def ledger_debit(
-    *, user_id: int, amount: int, reason: str, idempotency_key: str, generation=None, kind: str = LedgerEntry.Kind.CONSUME,
-    created_by=None,
+    *, user_id: int, amount: int, reason: str, idempotency_key: str, generation=None,
+    kind: str = LedgerEntry.Kind.CONSUME, created_by=None,
 ) -> LedgerEntry:
     """Take tokens. Raises InsufficientTokens, changing nothing, when the balance is short.
 

@@ -16,11 +16,13 @@ NUMERIC = {"th": {"class": "numeric"}, "td": {"class": "numeric"}}
 
 
 def render_when(value) -> str:
-    return format_html('<time datetime="{}">{}</time>', value.isoformat(), date_format(localtime(value), "DATETIME_FORMAT"))
+    return format_html(
+        '<time datetime="{}">{}</time>', value.isoformat(), date_format(localtime(value), "DATETIME_FORMAT")
+    )
 
 
 class LedgerHistoryTable(tables.Table):
-    """A user's token movements. Expects rows from selectors.ledger_history (payment, generation, generation_visible)."""
+    """A user's token movements. Rows come from selectors.ledger_history (payment, generation, generation_visible)."""
 
     # Every ordering ends on the id so that rows created in the same instant keep a stable order across pages.
     date = tables.Column(gettext_lazy("Date"), accessor="created_at", order_by=("created_at", "id"))
@@ -79,4 +81,5 @@ class EarningsByStyleTable(tables.Table):
         return tokens_from_hundredths(value)
 
     def render_style_name(self, value: str, record: dict) -> str:
-        return format_html('<a href="{}">{}</a>', reverse("styles:detail", kwargs={"slug": record["style_slug"]}), value)
+        url = reverse("styles:detail", kwargs={"slug": record["style_slug"]})
+        return format_html('<a href="{}">{}</a>', url, value)
