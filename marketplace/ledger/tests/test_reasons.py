@@ -3,14 +3,17 @@
 import pytest
 from django.urls import reverse
 
-from marketplace.core.testing import credit_tokens
 from marketplace.ledger.models import LedgerEntry
 from marketplace.ledger.reasons import REFUND_CANCELLED, ledger_reason, ledger_reason_text
-from marketplace.ledger.services import ledger_debit, ledger_refund
+from marketplace.ledger.services import ledger_credit, ledger_debit, ledger_refund
 
 pytestmark = pytest.mark.django_db
 
 HX = {"HTTP_HX_REQUEST": "true"}
+
+
+def credit(user, reason="Token pack") -> LedgerEntry:
+    return ledger_credit(user_id=user.pk, amount=5, kind="purchase", reason=reason, idempotency_key=reason)
 
 
 def old_refund(user, generation=None, *, reason="generation_failed", key="c1") -> LedgerEntry:
@@ -37,7 +40,7 @@ def test_old_refund_rows_are_told_from_their_generation(client, user, fund, make
 
 
 def test_free_text_reasons_are_shown_as_written(user):
-    entry = credit_tokens(user, 5, reason="Starter pack")
+    entry = credit(user, "Starter pack")
     assert ledger_reason_text(entry) == "Starter pack"
 
 
@@ -52,7 +55,7 @@ def test_an_unknown_code_falls_back_to_the_kind(user, fund):
 def test_a_long_parameter_is_shortened_to_fit_the_column(user):
     reason = ledger_reason("generation.charge", style="“" + "x" * 300)
     assert len(reason) <= LedgerEntry._meta.get_field("reason").max_length
-    entry = credit_tokens(user, 1)
+    entry = credit(user)
     entry.reason = reason
     assert ledger_reason_text(entry).startswith("Generation with “xxx") and ledger_reason_text(entry).endswith("…")
 
