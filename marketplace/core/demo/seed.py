@@ -4,6 +4,9 @@ Every row is found by a natural key before it is created (email, style
 slug, generation (user, style, seed), like/follow/comment tuples,
 notification dedupe_key), so running the seed again creates nothing.
 Pictures are only drawn for rows that are new.
+
+The pending style is uploaded through style_create, so its training message
+waits in the outbox and the worker trains it once Atelier runs.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +30,7 @@ from marketplace.generations.models import ASPECT_RATIO_SIZES, Generation
 from marketplace.generations.pricing import generation_cost
 from marketplace.notifications.models import Notification
 from marketplace.styles.models import Style, Tag, TrainingImage
+from marketplace.styles.services import style_create
 from worker.signature import dump_signature, learn_signature
 
 TRAINING_IMAGES_PER_STYLE = 10
@@ -63,10 +68,41 @@ def _tags(names) -> list[Tag]:
     return [Tag.objects.get_or_create(name=name)[0] for name in names]
 
 
+def _training_set(spec: content.DemoStyle, index: int):
+    for position in range(TRAINING_IMAGES_PER_STYLE):
+        yield position, art.draw(spec.recipe, palette=spec.palette, seed=index * 100 + position)
+
+
+def _upload(spec: content.DemoStyle, index: int, artist: User, created: Counter) -> Style:
+    """The artist uploads this set now, through the studio's own service.
+
+    style_create writes the training message to the outbox with the style, so
+    it waits in the queue like any upload and the worker trains it once
+    Atelier runs (under make run, the embedded worker, moments after start).
+    Not backdated: a style that had waited weeks would be failed by the
+    stalled-training sweep. The slug style_create derives from the name is
+    the seed's natural key, so the next run finds it and uploads nothing.
+    """
+    files = [
+        SimpleUploadedFile(f"{spec.slug}-{position:02d}.jpg", art.to_jpeg(picture), content_type="image/jpeg")
+        for position, picture in _training_set(spec, index)
+    ]
+    style = style_create(
+        artist=artist, name=spec.name, description=spec.description, tags=list(spec.tags),
+        price_per_generation=spec.price, commercial_use=spec.commercial_use, credit_required=spec.credit_required,
+        files=files,
+    )
+    created["styles"] += 1
+    created["training images"] += len(files)
+    return style
+
+
 def _style(spec: content.DemoStyle, index: int, artist: User, now: datetime, created: Counter) -> Style:
     style = Style.objects.filter(slug=spec.slug).first()
     if style is not None:
         return style
+    if spec.status == Style.Status.PENDING:
+        return _upload(spec, index, artist, created)
     started = now - timedelta(days=30 - 2 * index)
     done = spec.status == Style.Status.COMPLETED
     style = Style.objects.create(
@@ -74,14 +110,13 @@ def _style(spec: content.DemoStyle, index: int, artist: User, now: datetime, cre
         price_per_generation=spec.price, commercial_use=spec.commercial_use, credit_required=spec.credit_required,
         training_status=spec.status, failure_reason=spec.failure_reason,
         training_progress={"completed": 100, "failed": 40}.get(spec.status, 0),
-        training_started_at=None if spec.status == Style.Status.PENDING else started,
+        training_started_at=started,
         trained_at=started + timedelta(minutes=25) if done else None,
     )
     _backdate(style, started - timedelta(minutes=5))
     style.tags.add(*_tags(spec.tags))
     encoded = []
-    for position in range(TRAINING_IMAGES_PER_STYLE):
-        picture = art.draw(spec.recipe, palette=spec.palette, seed=index * 100 + position)
+    for position, picture in _training_set(spec, index):
         image = TrainingImage(style=style, position=position, width=picture.width, height=picture.height)
         name = f"{spec.slug}-{position:02d}.jpg"
         encoded.append(art.to_jpeg(picture))
@@ -143,7 +178,9 @@ def _community(users: list[User], artists: list[User], generations: list[Generat
             created["follows"] += Follow.objects.get_or_create(follower=follower, following=artist)[1]
 
 
-def _notify(style: Style, index: int, created: Counter) -> None:
+def _notify(spec: content.DemoStyle, style: Style, index: int, created: Counter) -> None:
+    if spec.status == Style.Status.PENDING:
+        return  # uploaded for real: the training pipeline tells the artist how it went, once
     if style.training_status == Style.Status.COMPLETED:
         kind, link = Notification.Kind.TRAINING_COMPLETE, style.get_absolute_url()
         message = _("Your style model %(name)s is ready!") % {"name": style.name}
@@ -165,7 +202,8 @@ def _notify(style: Style, index: int, created: Counter) -> None:
 def demo_seed() -> Counter:
     """Create whatever part of the demo marketplace is missing; return what was created.
 
-    One transaction: a failure leaves no half-seeded rows (files already
+    One transaction: a failure leaves no half-seeded rows and no outbox
+    message (files already
     written to storage stay behind, unreferenced). Demo generations are
     history, so they are not charged and have no ledger rows; every demo
     user gets the welcome bonus through the usual idempotent service.
@@ -180,7 +218,7 @@ def demo_seed() -> Counter:
         people = [users[spec.username] for spec in content.USERS if not spec.staff]
         generations = []
         for index, (spec, style) in enumerate(styles):
-            _notify(style, index, created)
+            _notify(spec, style, index, created)
             if not style.is_live:
                 continue
             makers = [person for person in people if person != style.artist]

@@ -1,27 +1,40 @@
 import io
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db.models import Count, Sum
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from marketplace.accounts.models import User
 from marketplace.community.models import Comment, Follow, Like
 from marketplace.core.demo import art, seed
+from marketplace.core.testing import wait_until
 from marketplace.generations.models import Generation
-from marketplace.ledger.models import LedgerEntry
+from marketplace.jobs.models import OutboxMessage
+from marketplace.ledger.models import LedgerEntry, Payment
 from marketplace.notifications.models import Notification
+from marketplace.styles.images import THUMBNAIL_SIZE as UPLOAD_THUMBNAIL_SIZE
 from marketplace.styles.models import Style, Tag, TrainingImage
+from marketplace.styles.services import (
+    style_fail_stalled_trainings,
+    style_report_training,
+    style_store_artifact,
+    training_message,
+)
+from worker.signature import load_signature
 
 pytestmark = pytest.mark.django_db
 
 SEEDED_MODELS = (User, EmailAddress, Style, Tag, TrainingImage, Generation, Like, Comment, Follow, Notification,
-                 LedgerEntry)
+                 LedgerEntry, Payment, OutboxMessage)
 
 
 def run_seed() -> str:
@@ -102,10 +115,12 @@ def test_every_demo_user_gets_one_welcome_bonus_and_a_verified_email():
 def test_demo_pictures_are_real_images():
     run_seed()
 
-    for image in TrainingImage.objects.all():
+    for image in TrainingImage.objects.select_related("style"):
         assert (image.width, image.height) == (512, 512)
         assert_real_picture(image.image, (512, 512))
-        assert_real_picture(image.thumbnail, (256, 256))
+        # The pending style's set went through the upload service, which makes its own thumbnails.
+        uploaded = image.style.training_status == Style.Status.PENDING
+        assert_real_picture(image.thumbnail, UPLOAD_THUMBNAIL_SIZE if uploaded else (256, 256))
     sizes = {"1:1": (512, 512), "1:2": (512, 1024), "2:2": (1024, 1024)}
     for generation in Generation.objects.all():
         assert_real_picture(generation.image, sizes[generation.aspect_ratio])
@@ -155,3 +170,52 @@ def test_art_is_deterministic_per_seed():
         assert first.size == (128, 256)
         assert first.tobytes() == art.draw(recipe, palette=palette, seed=3, size=(128, 256)).tobytes()
         assert first.tobytes() != art.draw(recipe, palette=palette, seed=4, size=(128, 256)).tobytes()
+
+
+# --- Demo data that tells the truth (issue 10) -----------------------------------------------
+
+
+def test_the_pending_style_is_queued_for_training_once():
+    run_seed()
+    pending = Style.objects.get(training_status=Style.Status.PENDING)
+    messages = OutboxMessage.objects.filter(queue="model_training")
+    assert list(messages.values_list("payload", flat=True)) == [training_message(pending)]
+    # Queued just now, not weeks ago: a sweep must not fail it for waiting longer than the timeout.
+    assert timezone.now() - pending.created_at < timedelta(minutes=5)
+    assert style_fail_stalled_trainings() == 0
+
+    run_seed()
+
+    assert messages.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_trains_the_seeded_pending_style(reference_worker):
+    run_seed()
+    pending = Style.objects.get(slug="moss-and-fern")
+
+    def trained():
+        pending.refresh_from_db()
+        return pending.training_status in {Style.Status.COMPLETED, Style.Status.FAILED}
+
+    wait_until(trained, timeout=90)
+    assert pending.training_status == Style.Status.COMPLETED, pending.failure_reason
+    assert load_signature(pending.model_path.read())["image_count"] == 10
+    assert pending.artist.notifications.filter(kind=Notification.Kind.TRAINING_COMPLETE, link__contains=pending.slug)
+
+
+def test_a_run_after_the_worker_trained_the_pending_style_adds_nothing():
+    run_seed()
+    pending = Style.objects.get(training_status=Style.Status.PENDING)
+    # What the worker reports over the webhooks once Atelier runs.
+    style_report_training(style_id=pending.pk, status=Style.Status.TRAINING, progress=0)
+    style_store_artifact(style_id=pending.pk, artifact=ContentFile(b'{"kind": "atelier-reference-signature"}'))
+    style_report_training(style_id=pending.pk, status=Style.Status.COMPLETED)
+    counts = row_counts()
+
+    output = run_seed()
+
+    assert "already present" in output
+    assert row_counts() == counts
+    ready = pending.artist.notifications.filter(kind=Notification.Kind.TRAINING_COMPLETE)
+    assert ready.filter(message__contains=pending.name).count() == 1
