@@ -60,8 +60,12 @@ class StyleUploadForm(forms.Form):
     )
     images = MultipleFileField(
         label=_("Training images"),
-        help_text=_("%(min)s to %(max)s JPEG or PNG images of your own work, up to %(size)s each, at least %(side)s px.")
-        % {"min": MIN_TRAINING_IMAGES, "max": MAX_TRAINING_IMAGES, "size": megabytes(MAX_BYTES), "side": MIN_SHORT_SIDE},
+        help_text=_(
+            "%(min)s to %(max)s JPEG or PNG images of your own work, up to %(size)s each, at least %(side)s px."
+        ) % {
+            "min": MIN_TRAINING_IMAGES, "max": MAX_TRAINING_IMAGES,
+            "size": megabytes(MAX_BYTES), "side": MIN_SHORT_SIDE,
+        },
         widget=MultipleImageInput(attrs={"accept": "image/jpeg,image/png"}),
     )
     # The template reads these (intro text, and data-* on the <form> for upload.js's pre-check).
