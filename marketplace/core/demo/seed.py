@@ -5,8 +5,12 @@ slug, generation (user, style, seed), like/follow/comment tuples,
 notification dedupe_key), so running the seed again creates nothing.
 Pictures are only drawn for rows that are new.
 
-The pending style is uploaded through style_create, so its training message
-waits in the outbox and the worker trains it once Atelier runs.
+The demo tells the truth: what a person can check in the app holds. The
+pending style is uploaded through style_create, so its training message
+waits in the outbox and the worker trains it once Atelier runs. Each demo
+image is charged, drawn by the worker's own renderer from its style's
+learnt signature (so a remix with its seed gives the same bytes), and
+completed through the generation services, which pay the artist.
 """
 
 from __future__ import annotations
@@ -26,14 +30,19 @@ from marketplace.accounts.models import User
 from marketplace.accounts.services import user_grant_welcome_bonus
 from marketplace.community.models import Comment, Follow, Like
 from marketplace.core.demo import art, content
-from marketplace.generations.models import ASPECT_RATIO_SIZES, Generation
+from marketplace.generations.models import Generation
 from marketplace.generations.pricing import generation_cost
+from marketplace.generations.services import generation_report, generation_set_visibility, generation_store_image
+from marketplace.ledger.models import LedgerEntry
+from marketplace.ledger.services import ledger_debit
 from marketplace.notifications.models import Notification
 from marketplace.styles.models import Style, Tag, TrainingImage
 from marketplace.styles.services import style_create
-from worker.signature import dump_signature, learn_signature
+from worker.render import render
+from worker.signature import dump_signature, learn_signature, load_signature
 
 TRAINING_IMAGES_PER_STYLE = 10
+JOINED_DAYS_AGO = 31  # before the first demo style was trained
 
 
 def _backdate(obj, when: datetime, **extra) -> None:
@@ -41,14 +50,22 @@ def _backdate(obj, when: datetime, **extra) -> None:
     type(obj).objects.filter(pk=obj.pk).update(created_at=when, **extra)
 
 
+def _backdate_ledger(entries, when: datetime) -> None:
+    # Ledger rows are append-only and their amounts and balances stay as the ledger wrote them. Only
+    # the date of a row this seed has just written, in this transaction, is moved to when its history
+    # happened, so the wallet and the earnings chart read like the images they belong to.
+    entries.update(created_at=when)
+
+
 def _store(field_file, name: str, data: bytes, *, save: bool) -> None:
     # An ImageField only reads width/height from content that has a name.
     field_file.save(name, ContentFile(data, name=name), save=save)
 
 
-def _user(spec: content.DemoUser, created: Counter) -> User:
+def _user(spec: content.DemoUser, joined: datetime, created: Counter) -> User:
     user = User.objects.filter(email__iexact=spec.email).first()
-    if user is None:
+    made = user is None
+    if made:
         fields = {"display_name": spec.display_name, "bio": spec.bio}
         if spec.staff:
             user = User.objects.create_superuser(spec.username, spec.email, content.PASSWORD, **fields)
@@ -60,7 +77,10 @@ def _user(spec: content.DemoUser, created: Counter) -> User:
             _store(user.avatar, f"{spec.username}.jpg", art.to_jpeg(picture), save=True)
         created["users"] += 1
     EmailAddress.objects.get_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
-    user_grant_welcome_bonus(user=user)
+    bonus = user_grant_welcome_bonus(user=user)
+    if made:
+        User.objects.filter(pk=user.pk).update(date_joined=joined)
+        _backdate_ledger(LedgerEntry.objects.filter(pk=bonus.pk), joined)
     return user
 
 
@@ -132,26 +152,46 @@ def _style(spec: content.DemoStyle, index: int, artist: User, now: datetime, cre
     return style
 
 
+def _signature(style: Style, cache: dict[int, dict]) -> dict:
+    if style.pk not in cache:
+        with style.model_path.open("rb") as artefact:
+            cache[style.pk] = load_signature(artefact.read())
+    return cache[style.pk]
+
+
 def _generation(*, user: User, style: Style, spec: content.DemoStyle, subject: tuple[str, ...], number: int,
-                now: datetime, created: Counter) -> Generation:
+                when: datetime, signatures: dict[int, dict], created: Counter) -> Generation:
+    """One image as a buyer would have made it: charged, drawn, completed (the artist paid), published.
+
+    Not generation_submit: that would also queue the job for the worker, while here the picture is
+    drawn in process by the worker's renderer, from the same inputs a remix sends it.
+    """
     seed = 7000 + number * 101
     generation = Generation.objects.filter(user=user, style=style, seed=seed).first()
     if generation is not None:
         return generation
     aspect_ratio = content.ASPECT_RATIOS[number % len(content.ASPECT_RATIOS)]
-    prompt_tags = (*subject, spec.tags[0])
-    # Spread over the last five days, interleaving styles so the feed is mixed.
-    when = now - timedelta(hours=1 + (number * 7) % 24 * 5)
+    prompt_tags = [*subject, spec.tags[0]]
     generation = Generation.objects.create(
         user=user, style=style, seed=seed, prompt=", ".join(prompt_tags), aspect_ratio=aspect_ratio,
         cost=generation_cost(price_per_generation=style.price_per_generation, aspect_ratio=aspect_ratio),
-        status=Generation.Status.COMPLETED, progress=100, visibility=Generation.Visibility.PUBLIC,
-        started_at=when + timedelta(seconds=3), finished_at=when + timedelta(seconds=25 + number % 20),
     )
-    picture = art.draw(spec.recipe, palette=spec.palette, seed=seed, size=ASPECT_RATIO_SIZES[aspect_ratio])
-    _store(generation.image, f"demo-{spec.slug}-{seed}.jpg", art.to_jpeg(picture), save=True)
     generation.tags.add(*_tags(prompt_tags))
-    _backdate(generation, when, updated_at=generation.finished_at)
+    # The charge generation_submit makes, under the same idempotency key.
+    ledger_debit(
+        user_id=user.pk, amount=generation.cost, generation=generation, idempotency_key=f"generation:{generation.pk}",
+        reason=_("Generation with %(style)s") % {"style": style.name},
+    )
+    generation_report(generation_id=generation.pk, status=Generation.Status.PROCESSING)
+    png = render(_signature(style, signatures), prompt_tags, aspect_ratio, seed)
+    generation_store_image(generation_id=generation.pk, data=png)
+    generation_report(generation_id=generation.pk, status=Generation.Status.COMPLETED)  # pays the artist
+    generation_set_visibility(user=user, generation_id=generation.pk, public=True)
+    finished = when + timedelta(seconds=25 + number % 20)
+    _backdate(generation, when, started_at=when + timedelta(seconds=3), finished_at=finished, updated_at=finished)
+    _backdate_ledger(generation.ledger_entries.filter(kind=LedgerEntry.Kind.CONSUME), when)
+    _backdate_ledger(generation.ledger_entries.filter(kind=LedgerEntry.Kind.EARN), finished)
+    generation.refresh_from_db()
     created["generations"] += 1
     return generation
 
@@ -203,30 +243,35 @@ def demo_seed() -> Counter:
     """Create whatever part of the demo marketplace is missing; return what was created.
 
     One transaction: a failure leaves no half-seeded rows and no outbox
-    message (files already
-    written to storage stay behind, unreferenced). Demo generations are
-    history, so they are not charged and have no ledger rows; every demo
-    user gets the welcome bonus through the usual idempotent service.
+    message (files already written to storage stay behind, unreferenced).
+    Every demo user gets the welcome bonus through the usual idempotent
+    service, and it pays for their demo images. Images are made oldest
+    first, so each account's ledger reads in date order.
     """
     created: Counter = Counter()
     now = timezone.now()
+    joined = now - timedelta(days=JOINED_DAYS_AGO)
     with transaction.atomic():
-        users = {spec.username: _user(spec, created) for spec in content.USERS}
+        users = {spec.username: _user(spec, joined, created) for spec in content.USERS}
         styles = [
             (spec, _style(spec, index, users[spec.artist], now, created)) for index, spec in enumerate(content.STYLES)
         ]
         people = [users[spec.username] for spec in content.USERS if not spec.staff]
-        generations = []
+        planned = []
         for index, (spec, style) in enumerate(styles):
             _notify(spec, style, index, created)
             if not style.is_live:
                 continue
             makers = [person for person in people if person != style.artist]
             for subject in spec.subjects:
-                number = len(generations)
-                generations.append(_generation(
-                    user=makers[number % len(makers)], style=style, spec=spec, subject=subject, number=number,
-                    now=now, created=created,
-                ))
+                number = len(planned)
+                # Spread over the last five days, interleaving styles so the feed is mixed.
+                when = now - timedelta(hours=1 + (number * 7) % 24 * 5)
+                planned.append({"user": makers[number % len(makers)], "style": style, "spec": spec,
+                                "subject": subject, "number": number, "when": when})
+        signatures: dict[int, dict] = {}
+        made = {plan["number"]: _generation(**plan, signatures=signatures, created=created)
+                for plan in sorted(planned, key=lambda plan: plan["when"])}
+        generations = [made[number] for number in range(len(planned))]
         _community(people, [person for person in people if person.is_artist], generations, created)
     return +created  # unary plus drops the zero counts get_or_create added

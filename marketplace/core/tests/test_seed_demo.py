@@ -19,7 +19,9 @@ from marketplace.core.demo import art, seed
 from marketplace.core.testing import wait_until
 from marketplace.generations.models import Generation
 from marketplace.jobs.models import OutboxMessage
+from marketplace.ledger.audit import ledger_find_broken_accounts
 from marketplace.ledger.models import LedgerEntry, Payment
+from marketplace.ledger.selectors import ledger_earnings
 from marketplace.notifications.models import Notification
 from marketplace.styles.images import THUMBNAIL_SIZE as UPLOAD_THUMBNAIL_SIZE
 from marketplace.styles.models import Style, Tag, TrainingImage
@@ -29,6 +31,7 @@ from marketplace.styles.services import (
     style_store_artifact,
     training_message,
 )
+from worker.render import render
 from worker.signature import load_signature
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +92,6 @@ def test_seed_fills_the_marketplace():
     for generation in public.select_related("style"):
         assert generation.cost == generation.style.price_per_generation * multiplier[generation.aspect_ratio]
         assert generation.finished_at and generation.tags.exists()
-    assert not LedgerEntry.objects.exclude(kind=LedgerEntry.Kind.WELCOME).exists()
 
     assert Like.objects.count() >= 40
     assert Comment.objects.count() >= 12
@@ -202,6 +204,60 @@ def test_the_worker_trains_the_seeded_pending_style(reference_worker):
     assert pending.training_status == Style.Status.COMPLETED, pending.failure_reason
     assert load_signature(pending.model_path.read())["image_count"] == 10
     assert pending.artist.notifications.filter(kind=Notification.Kind.TRAINING_COMPLETE, link__contains=pending.slug)
+
+
+def test_public_images_are_what_the_worker_renders_from_their_seed():
+    """Remix with the same settings gives the same picture, byte for byte."""
+    run_seed()
+
+    public = Generation.objects.public().select_related("style")
+    assert public.count() >= 20
+    for generation in public:
+        with generation.style.model_path.open("rb") as artefact:
+            signature = load_signature(artefact.read())
+        with generation.image.open("rb") as stored:
+            drawn = stored.read()
+        prompt_tags = generation.prompt.split(", ")
+        assert render(signature, prompt_tags, generation.aspect_ratio, generation.seed) == drawn, generation.prompt
+
+
+def test_seeded_generations_are_charged_and_pay_their_artists():
+    run_seed()
+
+    assert ledger_find_broken_accounts() == []
+    out = io.StringIO()
+    call_command("ledger_audit", stdout=out)
+    assert "All accounts balance" in out.getvalue()
+    completed = Generation.objects.filter(status=Generation.Status.COMPLETED).select_related("style")
+    assert completed.count() >= 20
+    for generation in completed:
+        debits = generation.ledger_entries.filter(kind=LedgerEntry.Kind.CONSUME)
+        assert list(debits.values_list("user_id", "amount")) == [(generation.user_id, -generation.cost)]
+        assert generation.ledger_entries.filter(kind=LedgerEntry.Kind.EARN, user=generation.style.artist).count() == 1
+        # The ledger row is dated with the image, as a real charge would be.
+        assert abs(debits.get().created_at - generation.created_at) < timedelta(minutes=1)
+    sold = User.objects.filter(styles__generations__isnull=False).distinct()
+    assert sold.count() == 4
+    for artist in sold:
+        assert ledger_earnings(artist).aggregate(total=Sum("amount"))["total"] > 0
+    for user in User.objects.all():
+        # Each account's history reads in order: every row's balance follows from the one before.
+        balance = 0
+        for entry in user.ledger_entries.order_by("created_at", "id"):
+            balance += entry.amount
+            assert entry.balance_after == balance, entry
+
+
+def test_a_second_run_changes_no_balance_and_no_ledger_row():
+    run_seed()
+    ledger = list(LedgerEntry.objects.order_by("pk").values_list("pk", "user_id", "amount", "balance_after"))
+    balances = dict(User.objects.values_list("pk", "token_balance"))
+
+    run_seed()
+
+    assert list(LedgerEntry.objects.order_by("pk").values_list("pk", "user_id", "amount", "balance_after")) == ledger
+    assert dict(User.objects.values_list("pk", "token_balance")) == balances
+    assert ledger_find_broken_accounts() == []
 
 
 def test_a_run_after_the_worker_trained_the_pending_style_adds_nothing():
