@@ -41,7 +41,6 @@ def _loop() -> None:
     while not stop.wait(INTERVAL):
         try:
             run_pass()
+            close_old_connections()
         except Exception:  # keep the loop alive through a database blip
             logger.exception("in-process dispatcher pass failed")
-        finally:
-            close_old_connections()

@@ -47,7 +47,6 @@ def _loop() -> None:
         message_id = _pending.get()
         try:
             outbox_send(message_id=message_id)
+            close_old_connections()
         except Exception:  # outbox_send never raises by design; a database blip must not kill the thread
             logger.exception("background send of outbox message %s failed", message_id)
-        finally:
-            close_old_connections()
