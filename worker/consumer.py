@@ -10,6 +10,7 @@ final webhook call succeeded, or the job was already over.
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
 import json
 import logging
@@ -121,10 +122,8 @@ class Consumer:
         """Close the connection; deliveries not yet acked go back to their queue."""
         self._pending.clear()  # delivery tags die with their channel
         if self.connection is not None and self.connection.is_open:
-            try:
+            with contextlib.suppress(AMQPError):
                 self.connection.close()
-            except AMQPError:
-                pass
         self.connection = self.channel = None
 
     def _process(self, delivery: _Delivery) -> None:
@@ -178,7 +177,8 @@ class Consumer:
         if attempt > MAX_ATTEMPTS:
             logger.error("job %s stopped its worker %d times; giving up", delivery.properties.message_id, MAX_ATTEMPTS)
             self._report_failed(
-                message, f"The worker stopped {MAX_ATTEMPTS} times while working on this job, so it was not tried again."
+                message,
+                f"The worker stopped {MAX_ATTEMPTS} times while working on this job, so it was not tried again.",
             )
         else:
             self._republish(delivery, attempt)

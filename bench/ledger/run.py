@@ -236,7 +236,7 @@ def record(results: list[Result], args: argparse.Namespace, command: str, about:
         "| workload | implementation | debits/s | p50 ms | p95 ms | service / raw |",
         "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
-    for service, raw in zip(results[::2], results[1::2]):
+    for service, raw in zip(results[::2], results[1::2], strict=True):
         for result in (service, raw):
             ratio = f"{service.rate / raw.rate:.2f}" if result is service else ""
             lines.append(
@@ -275,11 +275,14 @@ def main() -> None:
         results.append(measure(workload, "ledger_debit", accounts, args.seconds, service_loop(f"svc:{workload}")))
         results.append(measure(workload, "raw SQL", accounts, args.seconds, raw_loop(f"raw:{workload}", conninfo)))
 
-    for service, raw in zip(results[::2], results[1::2]):
+    for service, raw in zip(results[::2], results[1::2], strict=True):
         ratio = service.rate / raw.rate
-        print(f"{service.workload}: service / raw = {ratio:.2f} ({'meets' if ratio >= 0.5 else 'below'} the 0.5 target)")
+        verdict = "meets" if ratio >= 0.5 else "below"
+        print(f"{service.workload}: service / raw = {ratio:.2f} ({verdict} the 0.5 target)")
     if not args.no_record:
-        command = " ".join([f"DATABASE_URL={_hide_password(given_url)}", ".venv/bin/python bench/ledger/run.py", *sys.argv[1:]])
+        command = " ".join(
+            [f"DATABASE_URL={_hide_password(given_url)}", ".venv/bin/python bench/ledger/run.py", *sys.argv[1:]]
+        )
         record(results, args, command, about)
 
 

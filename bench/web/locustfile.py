@@ -49,7 +49,9 @@ class PagesUser(FastHttpUser):
 
     @task(1)
     def catalog_tags_any_not(self):
-        self.client.get(f"/styles/?tags_any={self.tags(3)}&tags_not={self.tags(1)}", name="catalog ?tags_any=&tags_not=")
+        self.client.get(
+            f"/styles/?tags_any={self.tags(3)}&tags_not={self.tags(1)}", name="catalog ?tags_any=&tags_not="
+        )
 
     @task(2)
     def catalog_deep(self):

@@ -3,7 +3,8 @@
 Usage, from the repository root, against a PostgreSQL server (SQLite is refused):
 
     .venv/bin/pip install -r bench/requirements.txt
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/atelier .venv/bin/python bench/web/run.py [--seconds 60] [--no-record]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/atelier .venv/bin/python bench/web/run.py \
+        [--seconds 60] [--no-record]
 
 Seeds `atelier_bench_web` if needed (bench/web/seed_scale.py), profiles each page once in-process (queries,
 SQL time, render time), then starts gunicorn with DEBUG off (gthread, 2 workers x 4 threads, 127.0.0.1:8100,
@@ -106,7 +107,9 @@ def profile(targets: dict) -> list[dict]:
         "home": "/",
         "catalog": "/styles/",
         "catalog ?tags= (all of 2)": f"/styles/?tags={','.join(targets['tags'][:2])}",
-        "catalog ?tags_any=&tags_not=": f"/styles/?tags_any={','.join(targets['tags'][2:5])}&tags_not={targets['tags'][5]}",
+        "catalog ?tags_any=&tags_not=": (
+            f"/styles/?tags_any={','.join(targets['tags'][2:5])}&tags_not={targets['tags'][5]}"
+        ),
         "catalog deep cursor": f"/styles/?cursor={targets['deep_cursor']}",
         "catalog ?sort=popular": "/styles/?sort=popular",
         "style detail": f"/styles/{targets['slugs'][0]}/",
@@ -168,7 +171,9 @@ def database_pids() -> list[int]:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
         return [pid for (pid,) in cursor.fetchall()]
 
 

@@ -113,7 +113,8 @@ def seed(rng: random.Random) -> None:
             Style(
                 artist=rng.choice(artists), name=f"Style {n}", slug=f"style-{n}",
                 description=f"Benchmark style number {n}, drawn in a consistent manner.",
-                training_status=Style.Status.COMPLETED, training_progress=100, model_path=f"models/bench-{n}.safetensors",
+                training_status=Style.Status.COMPLETED, training_progress=100,
+                model_path=f"models/bench-{n}.safetensors",
                 price_per_generation=rng.randint(1, 50), commercial_use=rng.random() < 0.5,
                 credit_required=rng.random() < 0.5, trained_at=now,
             )

@@ -76,10 +76,14 @@ class StyleUploadForm(forms.Form):
     def clean_tags(self) -> list[str]:
         tags = parse_tags(self.cleaned_data["tags"])
         if len(tags) > MAX_TAGS:
-            raise forms.ValidationError(_("Use at most %(max)s tags; you gave %(count)s.") % {"max": MAX_TAGS, "count": len(tags)})
+            raise forms.ValidationError(
+                _("Use at most %(max)s tags; you gave %(count)s.") % {"max": MAX_TAGS, "count": len(tags)}
+            )
         too_long = [tag for tag in tags if len(tag) > MAX_TAG_LENGTH]
         if too_long:
-            raise forms.ValidationError(_("Tags are at most %(max)s characters: %(tag)s") % {"max": MAX_TAG_LENGTH, "tag": too_long[0]})
+            raise forms.ValidationError(
+                _("Tags are at most %(max)s characters: %(tag)s") % {"max": MAX_TAG_LENGTH, "tag": too_long[0]}
+            )
         return tags
 
 

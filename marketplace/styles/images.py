@@ -62,7 +62,9 @@ def clean_image(name: str, data: bytes) -> CleanImage:
         except UnidentifiedImageError:
             raise ImageRejected(_("%(name)s is not an image Atelier can read.") % {"name": name}) from None
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise ImageRejected(_("%(name)s has too many pixels to be a real photo or drawing.") % {"name": name}) from None
+            raise ImageRejected(
+                _("%(name)s has too many pixels to be a real photo or drawing.") % {"name": name}
+            ) from None
         if probe.format not in ACCEPTED_FORMATS:
             raise ImageRejected(
                 _("%(name)s is a %(format)s image; only JPEG and PNG are accepted.")

@@ -74,7 +74,9 @@ def style_remove(request: HtmxHttpRequest, pk: int):
     if request.method == "POST":
         how = style_delete(style=style, by=request.user)
         if how == "soft":
-            messages.success(request, _("%(name)s is no longer listed; images made with it stay.") % {"name": style.name})
+            messages.success(
+                request, _("%(name)s is no longer listed; images made with it stay.") % {"name": style.name}
+            )
         else:
             messages.success(request, _("%(name)s and its training images are deleted.") % {"name": style.name})
         return redirect("styles:studio")
@@ -120,7 +122,8 @@ def style_new(request: HtmxHttpRequest):
             url = reverse("styles:status", args=[style.pk])
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     status = 422 if request.method == "POST" else 200  # base.html tells htmx to swap 422
-    return render_page(request, "styles/upload.html", {"form": form, "problems": problems}, fragment="upload-form", status=status)
+    context = {"form": form, "problems": problems}
+    return render_page(request, "styles/upload.html", context, fragment="upload-form", status=status)
 
 
 @login_required
@@ -130,7 +133,9 @@ def style_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if style.artist_id != request.user.pk and not request.user.is_staff:
         raise Http404
     context = {
-        "style": style, "queue": TRAINING_LIFECYCLE.queue_info(style), "finished": TRAINING_LIFECYCLE.is_finished(style),
+        "style": style,
+        "queue": TRAINING_LIFECYCLE.queue_info(style),
+        "finished": TRAINING_LIFECYCLE.is_finished(style),
     }
     response = render_page(request, "styles/status.html", context, fragment="training-status")
     if wants_fragment(request) and context["finished"]:

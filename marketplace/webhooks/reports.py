@@ -25,7 +25,8 @@ def parse_status_report(body: dict, *, statuses: set[str]) -> StatusReport:
     if status not in statuses:
         raise BadRequest(_("status must be one of: %(choices)s.") % {"choices": ", ".join(sorted(statuses))})
     progress = body.get("progress")
-    if progress is not None and (isinstance(progress, bool) or not isinstance(progress, int) or not 0 <= progress <= 100):
+    whole = isinstance(progress, int) and not isinstance(progress, bool)
+    if progress is not None and not (whole and 0 <= progress <= 100):
         raise BadRequest(_("progress must be a whole number from 0 to 100."))
     reason = body.get("failure_reason", "")
     if not isinstance(reason, str) or len(reason) > MAX_REASON_LENGTH:
