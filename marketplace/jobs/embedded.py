@@ -18,7 +18,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, OperationalError, close_old_connections
 
 logger = logging.getLogger(__name__)
 
@@ -76,11 +76,11 @@ class EmbeddedTransport:
 
         pk = int(message_id.removeprefix("outbox-"))
         try:
-            if not outbox_take_up(message_id=pk):
+            if not _retrying(lambda: outbox_take_up(message_id=pk)):
                 return
-        except DatabaseError:  # e.g. SQLite busy under load: counting this take is best effort, the job runs
+        except DatabaseError:  # counting this take is best effort: the job runs anyway
             logger.warning("embedded worker: could not record taking up outbox message %s", pk, exc_info=True)
-        renewer = _Renewer(lambda: outbox_renew(message_id=pk))
+        renewer = _Renewer(lambda: _retrying(lambda: outbox_renew(message_id=pk)))
         client = AtelierClient(token=settings.INTERNAL_API_TOKEN)
         try:
             for attempt in range(1, RETRIES + 1):
@@ -99,7 +99,19 @@ class EmbeddedTransport:
         finally:
             renewer.stop()
         # Handled, or failed for good after its retries (the worker reported why): either way done here.
-        outbox_done(message_id=pk)
+        _retrying(lambda: outbox_done(message_id=pk))
+
+
+def _retrying(operation, *, tries: int = 6):
+    """Run a short database write, retrying briefly while SQLite reports the database busy or locked."""
+    for attempt in range(tries):
+        try:
+            return operation()
+        except OperationalError:
+            if attempt == tries - 1:
+                raise
+            time.sleep(0.05 * 2**attempt)
+    return None
 
 
 def _close_connections() -> None:
