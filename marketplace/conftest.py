@@ -1,15 +1,15 @@
 from __future__ import annotations
 
-import io
-import uuid
-
 import pytest
 from django.core.files.base import ContentFile
 from django.db import connection
-from PIL import Image
 
-from marketplace.core.testing import rabbitmq, reference_worker  # noqa: F401  (shared fixtures)
-from marketplace.ledger.services import ledger_credit
+from marketplace.core.testing import (
+    credit_tokens,
+    imagefiles,
+    rabbitmq,  # noqa: F401  (a shared fixture)
+    reference_worker,  # noqa: F401  (a shared fixture)
+)
 
 
 @pytest.fixture
@@ -107,9 +107,10 @@ def trained_style(make_style):
 
 @pytest.fixture
 def fund():
+    """fund(user, amount[, key]) buys `user` tokens through the ledger; returns `user`, refreshed."""
+
     def add(user, amount, key=None):
-        ledger_credit(user_id=user.pk, amount=amount, kind="purchase", reason="pack", idempotency_key=key or str(uuid.uuid4()))
-        user.refresh_from_db()
+        credit_tokens(user, amount, key)
         return user
 
     return add
@@ -117,9 +118,5 @@ def fund():
 
 @pytest.fixture
 def png_bytes():
-    def make(size=(512, 512)):
-        out = io.BytesIO()
-        Image.new("RGB", size, (10, 20, 30)).save(out, "PNG")
-        return out.getvalue()
-
-    return make
+    """png_bytes(size=(512, 512)): a plain PNG's bytes."""
+    return imagefiles.png

@@ -1,14 +1,24 @@
-"""Fixtures shared by the integration tests and the Playwright journeys."""
+"""Helpers shared by the marketplace tests and the Playwright journeys.
+
+Plain functions here, thin fixtures over them in marketplace/conftest.py.
+Image bytes live in `marketplace.core.testing.imagefiles`.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import threading
 import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pika
 import pytest
+from django.db import connections
+
+from marketplace.ledger.services import ledger_credit
 
 JOB_QUEUES = ("model_training", "image_generation")
 
@@ -73,3 +83,39 @@ def wait_until(predicate, *, timeout: float = 60, interval: float = 0.25):
             return value
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout} s")
+
+
+def credit_tokens(user, amount: int, key: str | None = None, *, kind: str = "purchase", reason: str = "Token pack",
+                  **fields):
+    """Credits `amount` tokens to `user` through the ledger and refreshes `user`; returns the ledger entry.
+
+    Without `key`, a fresh idempotency key. `fields` go to ledger_credit (payment=, generation=).
+    """
+    entry = ledger_credit(
+        user_id=user.pk, amount=amount, kind=kind, reason=reason, idempotency_key=key or str(uuid.uuid4()), **fields
+    )
+    user.refresh_from_db()
+    return entry
+
+
+def run_in_threads(fn, count: int, *, workers: int | None = None) -> list:
+    """Calls fn(0) ... fn(count - 1) on `workers` threads (one per call by default); returns the results in order.
+
+    The first `workers` calls wait at a barrier so they really overlap instead of
+    running one by one as threads start. Each call closes its thread's database
+    connections, or the test database could not be dropped afterwards.
+    Meaningful with a transactional test on PostgreSQL (the `postgres` fixture).
+    """
+    workers = workers or count
+    barrier = threading.Barrier(min(workers, count))
+
+    def run(i):
+        try:
+            if i < workers:
+                barrier.wait()
+            return fn(i)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(run, range(count)))
