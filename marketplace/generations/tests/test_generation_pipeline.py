@@ -11,11 +11,10 @@ import pytest
 from django.core.files.base import ContentFile
 from PIL import Image
 
-from marketplace.core.testing import wait_until
+from marketplace.core.testing import imagefiles, wait_until
 from marketplace.generations.models import Generation
 from marketplace.generations.services import generation_submit
 from marketplace.ledger.models import LedgerEntry
-from marketplace.styles.tests import imagefiles
 from worker.signature import dump_signature, learn_signature
 
 

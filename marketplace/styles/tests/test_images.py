@@ -3,8 +3,8 @@ import io
 import pytest
 from PIL import Image
 
+from marketplace.core.testing import imagefiles
 from marketplace.styles.images import ImageRejected, clean_image
-from marketplace.styles.tests import imagefiles
 
 
 def rejected(name, data) -> str:

@@ -7,9 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from marketplace.core.testing import imagefiles
 from marketplace.jobs.models import OutboxMessage
 from marketplace.styles.models import Style
-from marketplace.styles.tests import imagefiles
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def form_data(count=10, **overrides):
     data = {
         "name": "Tide Pools", "description": "Rock pools at low tide.", "tags": "Watercolor, coast",
         "price_per_generation": "4", "commercial_use": "no", "credit_required": "yes",
-        "images": [SimpleUploadedFile(f"pool{i}.png", imagefiles.png(), "image/png") for i in range(count)],
+        "images": [imagefiles.png_upload(f"pool{i}.png") for i in range(count)],
     }
     data.update(overrides)
     return data

@@ -10,10 +10,9 @@ import pytest
 import requests
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from marketplace.core.testing import wait_until
+from marketplace.core.testing import imagefiles, wait_until
 from marketplace.notifications.models import Notification
 from marketplace.styles.services import style_create
-from marketplace.styles.tests import imagefiles
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,10 +7,10 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from marketplace.core.testing import imagefiles
 from marketplace.jobs.models import OutboxMessage
 from marketplace.styles.models import Style, Tag, TrainingImage
 from marketplace.styles.services import UploadRejected, style_create
-from marketplace.styles.tests import imagefiles
 
 pytestmark = pytest.mark.django_db
 

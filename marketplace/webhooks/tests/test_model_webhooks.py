@@ -156,8 +156,8 @@ def test_artifact_is_final_once_training_ended(client, make_style, worker_header
 def test_training_images_need_the_token(client, pending_style, worker_headers):
     from django.core.files.base import ContentFile
 
+    from marketplace.core.testing.imagefiles import png
     from marketplace.styles.models import TrainingImage
-    from marketplace.styles.tests.imagefiles import png
 
     image = TrainingImage(style=pending_style, position=0, width=512, height=512)
     image.image.save("t.png", ContentFile(png()), save=True)
