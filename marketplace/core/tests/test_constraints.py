@@ -11,9 +11,10 @@ from django.db import IntegrityError, transaction
 
 from marketplace.accounts.models import User
 from marketplace.community.models import Comment, Follow, Like
+from marketplace.core.testing import credit_tokens
 from marketplace.generations.models import Generation
 from marketplace.ledger.models import LedgerEntry
-from marketplace.ledger.services import ledger_credit, ledger_debit
+from marketplace.ledger.services import ledger_debit
 from marketplace.styles.models import Style, Tag
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +83,7 @@ def test_ledger_idempotency_key_unique(user):
 
 
 def test_a_debit_is_refunded_at_most_once(user):
-    ledger_credit(user_id=user.pk, amount=10, kind="purchase", reason="pack", idempotency_key="p1")
+    credit_tokens(user, 10, "p1")
     debit = ledger_debit(user_id=user.pk, amount=4, reason="gen", idempotency_key="d1")
     LedgerEntry.objects.create(
         user=user, kind="refund", amount=4, balance_after=10, reason="r", idempotency_key="r1", refund_of=debit

@@ -3,17 +3,15 @@ import re
 import pytest
 from django.urls import reverse
 
+from marketplace.core.testing import credit_tokens
 from marketplace.ledger.models import LedgerEntry, Payment
-from marketplace.ledger.services import ledger_credit
 
 CHANGELIST = reverse("admin:accounts_user_changelist")
 
 
 @pytest.fixture
 def entry(user):
-    return ledger_credit(
-        user_id=user.pk, amount=30, kind=LedgerEntry.Kind.WELCOME, reason="Welcome", idempotency_key="welcome:x"
-    )
+    return credit_tokens(user, 30, "welcome:x", kind=LedgerEntry.Kind.WELCOME, reason="Welcome")
 
 
 def test_ledger_entry_change_page_is_view_only(admin_client, entry):
@@ -53,7 +51,7 @@ def test_ledger_changelist_offers_no_delete_action(admin_client, entry):
 
 def test_ledger_changelist_filters_by_user_from_the_user_page(admin_client, user, make_user, entry):
     other = make_user()
-    ledger_credit(user_id=other.pk, amount=7, kind=LedgerEntry.Kind.WELCOME, reason="Other", idempotency_key="w:o")
+    credit_tokens(other, 7, "w:o", kind=LedgerEntry.Kind.WELCOME, reason="Other")
     user_page = admin_client.get(reverse("admin:accounts_user_change", args=[user.pk])).content.decode()
     link = re.search(r'href="([^"]*/admin/ledger/ledgerentry/\?[^"]*)"', user_page).group(1).replace("&amp;", "&")
 
@@ -122,7 +120,7 @@ def test_adjustment_credit_writes_an_adjustment_entry_by_staff(admin_client, adm
 
 def test_adjustment_debit_beyond_balance_is_refused_for_that_user_only(admin_client, user, make_user, entry):
     rich = make_user(username="rich")
-    ledger_credit(user_id=rich.pk, amount=80, kind=LedgerEntry.Kind.WELCOME, reason="W", idempotency_key="w:rich")
+    credit_tokens(rich, 80, "w:rich", kind=LedgerEntry.Kind.WELCOME, reason="W")
     _page, submission = open_adjustment_form(admin_client, user, rich)
 
     response = apply_adjustment(admin_client, submission, user, rich, amount=-50)

@@ -1,10 +1,7 @@
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connections
 
 from marketplace.core.exceptions import ServiceError
+from marketplace.core.testing import credit_tokens, run_in_threads
 from marketplace.ledger.exceptions import IdempotencyConflict
 from marketplace.ledger.models import LedgerEntry, Payment
 from marketplace.ledger.payments import ChargeResult, DemoPaymentProvider, Outcome
@@ -68,17 +65,11 @@ def test_declined_payment_credits_nothing(user, settings):
 @pytest.mark.django_db(transaction=True)
 def test_double_click_purchase_concurrently_credits_once(postgres, make_user):
     user = make_user()
-    barrier = threading.Barrier(8)
 
     def buy(_):
-        barrier.wait()
-        try:
-            return payment_purchase_pack(user_id=user.pk, pack_code="studio", idempotency_key="form-x").pk
-        finally:
-            connections.close_all()
+        return payment_purchase_pack(user_id=user.pk, pack_code="studio", idempotency_key="form-x").pk
 
-    with ThreadPoolExecutor(8) as pool:
-        assert len(set(pool.map(buy, range(8)))) == 1
+    assert len(set(run_in_threads(buy, 8))) == 1
     user.refresh_from_db()
     assert user.token_balance == 500
     assert LedgerEntry.objects.filter(kind="purchase").count() == 1
@@ -105,9 +96,7 @@ def test_no_earning_from_your_own_style(artist, style, make_generation):
 
 
 def test_refunded_generation_earns_nothing(user, style, make_generation):
-    from marketplace.ledger.services import ledger_credit
-
-    ledger_credit(user_id=user.pk, amount=50, kind="purchase", reason="pack", idempotency_key="p")
+    credit_tokens(user, 50, "p")
     generation = make_generation(cost=20)
     debit = ledger_debit(user_id=user.pk, amount=20, reason="gen", idempotency_key="g", generation=generation)
     ledger_refund(debit_id=debit.pk, reason="generation_failed")

@@ -1,7 +1,6 @@
 import io
 import multiprocessing
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.management import call_command
@@ -10,6 +9,7 @@ from django.db import connection, connections, transaction
 from django.db.models import Sum
 
 from marketplace.accounts.models import User
+from marketplace.core.testing import credit_tokens, run_in_threads
 from marketplace.ledger.exceptions import IdempotencyConflict, InsufficientTokens
 from marketplace.ledger.models import LedgerEntry
 from marketplace.ledger.services import ledger_credit, ledger_debit, ledger_refund
@@ -22,24 +22,20 @@ def balance_matches_rows(user) -> bool:
     return user.token_balance == total
 
 
-def fund(user, amount, key="fund"):
-    return ledger_credit(user_id=user.pk, amount=amount, kind="purchase", reason="pack", idempotency_key=key)
-
-
 @pytest.fixture(autouse=True)
 def _db(db):
     pass
 
 
 def test_credit_adds_tokens_with_a_row(user):
-    entry = fund(user, 250)
+    entry = credit_tokens(user, 250)
     user.refresh_from_db()
     assert user.token_balance == 250
     assert (entry.kind, entry.amount, entry.balance_after) == ("purchase", 250, 250)
 
 
 def test_debit_takes_tokens(user):
-    fund(user, 20)
+    credit_tokens(user, 20)
     entry = ledger_debit(user_id=user.pk, amount=7, reason="Generation", idempotency_key="g1")
     user.refresh_from_db()
     assert user.token_balance == 13
@@ -47,7 +43,7 @@ def test_debit_takes_tokens(user):
 
 
 def test_insufficient_balance_raises_and_changes_nothing(user):
-    fund(user, 5)
+    credit_tokens(user, 5)
     with pytest.raises(InsufficientTokens) as excinfo:
         ledger_debit(user_id=user.pk, amount=6, reason="Generation", idempotency_key="g1")
     assert "needs 6 tokens" in str(excinfo.value) and "balance is 5" in str(excinfo.value)
@@ -57,21 +53,21 @@ def test_insufficient_balance_raises_and_changes_nothing(user):
 
 
 def test_retried_credit_applies_once_and_returns_first_result(user):
-    first = fund(user, 100, key="pay:1")
-    again = fund(user, 100, key="pay:1")
+    first = credit_tokens(user, 100, key="pay:1")
+    again = credit_tokens(user, 100, key="pay:1")
     assert again.pk == first.pk
     user.refresh_from_db()
     assert user.token_balance == 100
 
 
 def test_same_key_with_other_parameters_is_an_error(user):
-    fund(user, 100, key="pay:1")
+    credit_tokens(user, 100, key="pay:1")
     with pytest.raises(IdempotencyConflict):
-        fund(user, 500, key="pay:1")
+        credit_tokens(user, 500, key="pay:1")
 
 
 def test_refund_gives_back_exactly_the_debit_once(user):
-    fund(user, 10)
+    credit_tokens(user, 10)
     debit = ledger_debit(user_id=user.pk, amount=4, reason="Generation", idempotency_key="g1")
     first = ledger_refund(debit_id=debit.pk, reason="generation_failed")
     second = ledger_refund(debit_id=debit.pk, reason="generation_failed")
@@ -82,15 +78,15 @@ def test_refund_gives_back_exactly_the_debit_once(user):
 
 
 def test_only_debits_can_be_refunded(user):
-    credit = fund(user, 10)
+    credit = credit_tokens(user, 10)
     with pytest.raises(ValueError):
         ledger_refund(debit_id=credit.pk, reason="nope")
 
 
 def test_ledger_audit_passes_then_finds_a_corrupted_balance(user, make_user):
-    fund(user, 30)
+    credit_tokens(user, 30)
     other = make_user()
-    fund(other, 5, key="other")
+    credit_tokens(other, 5, key="other")
     call_command("ledger_audit", stdout=io.StringIO())
 
     User.objects.filter(pk=user.pk).update(token_balance=31)  # corruption outside the ledger
@@ -105,29 +101,15 @@ def test_ledger_audit_passes_then_finds_a_corrupted_balance(user, make_user):
 # --- Concurrency (PostgreSQL: real row locks, real parallel transactions) ---------
 
 
-def run_in_threads(fn, count, workers):
-    def wrapped(i):
-        try:
-            return fn(i)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(wrapped, range(count)))
-
-
 @pytest.mark.django_db(transaction=True)
 def test_100_simultaneous_debits_lose_no_update(postgres, make_user):
     user = make_user()
-    fund(user, 1000)
-    barrier = threading.Barrier(10)
+    credit_tokens(user, 1000)
 
     def debit(i):
-        if i < 10:
-            barrier.wait()  # start the first wave together
         return ledger_debit(user_id=user.pk, amount=3, reason="Generation", idempotency_key=f"t:{i}")
 
-    entries = run_in_threads(debit, 100, workers=10)
+    entries = run_in_threads(debit, 100, workers=10)  # the first wave of 10 starts together
     assert len({e.pk for e in entries}) == 100
     user.refresh_from_db()
     assert user.token_balance == 1000 - 300
@@ -141,7 +123,7 @@ def test_100_simultaneous_debits_lose_no_update(postgres, make_user):
 @pytest.mark.django_db(transaction=True)
 def test_1000_debits_from_several_processes_never_overdraw(postgres, make_user):
     user = make_user()
-    fund(user, 1000)
+    credit_tokens(user, 1000)
     db_name = connection.settings_dict["NAME"]
     lowest_seen = []
     done = threading.Event()
@@ -175,14 +157,12 @@ def test_1000_debits_from_several_processes_never_overdraw(postgres, make_user):
 @pytest.mark.django_db(transaction=True)
 def test_same_key_50_times_concurrently_applies_once(postgres, make_user):
     user = make_user()
-    barrier = threading.Barrier(50)
 
     def credit(_):
-        barrier.wait()
         entry = ledger_credit(user_id=user.pk, amount=500, kind="purchase", reason="pack", idempotency_key="pay:42")
         return (entry.pk, entry.amount, entry.balance_after)
 
-    results = run_in_threads(credit, 50, workers=50)
+    results = run_in_threads(credit, 50)
     assert len(set(results)) == 1
     assert LedgerEntry.objects.filter(user=user).count() == 1
     user.refresh_from_db()
@@ -192,15 +172,13 @@ def test_same_key_50_times_concurrently_applies_once(postgres, make_user):
 @pytest.mark.django_db(transaction=True)
 def test_refund_requested_twice_concurrently_writes_one_row(postgres, make_user):
     user = make_user()
-    fund(user, 10)
+    credit_tokens(user, 10)
     debit = ledger_debit(user_id=user.pk, amount=4, reason="Generation", idempotency_key="g1")
-    barrier = threading.Barrier(2)
 
     def refund(_):
-        barrier.wait()
         return ledger_refund(debit_id=debit.pk, reason="generation_failed").pk
 
-    assert len(set(run_in_threads(refund, 2, workers=2))) == 1
+    assert len(set(run_in_threads(refund, 2))) == 1
     assert LedgerEntry.objects.filter(kind="refund").count() == 1
     assert balance_matches_rows(user) and user.token_balance == 10
 
@@ -209,7 +187,7 @@ def test_refund_requested_twice_concurrently_writes_one_row(postgres, make_user)
 
 
 def test_debit_is_two_statements(user, django_assert_num_queries):
-    fund(user, 20)
+    credit_tokens(user, 20)
     # Inside the test's transaction, atomic() adds a SAVEPOINT and its RELEASE around them.
     with django_assert_num_queries(4) as captured:
         ledger_debit(user_id=user.pk, amount=7, reason="Generation", idempotency_key="g1")
@@ -218,7 +196,7 @@ def test_debit_is_two_statements(user, django_assert_num_queries):
 
 
 def test_retried_debit_takes_once_and_returns_the_first_entry(user):
-    fund(user, 20)
+    credit_tokens(user, 20)
     first = ledger_debit(user_id=user.pk, amount=7, reason="Generation", idempotency_key="g1")
     again = ledger_debit(user_id=user.pk, amount=7, reason="Generation", idempotency_key="g1")
     assert again.pk == first.pk and again.balance_after == 13
@@ -227,7 +205,7 @@ def test_retried_debit_takes_once_and_returns_the_first_entry(user):
 
 
 def test_retried_debit_after_the_balance_ran_low_returns_the_first_entry(user):
-    fund(user, 10)
+    credit_tokens(user, 10)
     first = ledger_debit(user_id=user.pk, amount=7, reason="Generation", idempotency_key="g1")
     again = ledger_debit(user_id=user.pk, amount=7, reason="Generation", idempotency_key="g1")
     assert again.pk == first.pk
@@ -236,7 +214,7 @@ def test_retried_debit_after_the_balance_ran_low_returns_the_first_entry(user):
 
 
 def test_debit_key_reused_for_another_amount_is_an_error_and_takes_nothing(user):
-    fund(user, 20)
+    credit_tokens(user, 20)
     ledger_debit(user_id=user.pk, amount=7, reason="Generation", idempotency_key="g1")
     with pytest.raises(IdempotencyConflict):
         ledger_debit(user_id=user.pk, amount=5, reason="Generation", idempotency_key="g1")
@@ -245,7 +223,7 @@ def test_debit_key_reused_for_another_amount_is_an_error_and_takes_nothing(user)
 
 
 def test_retried_debit_inside_a_callers_transaction_keeps_it_usable(user):
-    fund(user, 20)
+    credit_tokens(user, 20)
     with transaction.atomic():
         ledger_debit(user_id=user.pk, amount=7, reason="Generation", idempotency_key="g1")
         ledger_debit(user_id=user.pk, amount=7, reason="Generation", idempotency_key="g1")
@@ -257,14 +235,12 @@ def test_retried_debit_inside_a_callers_transaction_keeps_it_usable(user):
 @pytest.mark.django_db(transaction=True)
 def test_same_debit_key_20_times_concurrently_takes_once(postgres, make_user):
     user = make_user()
-    fund(user, 100)
-    barrier = threading.Barrier(20)
+    credit_tokens(user, 100)
 
     def debit(_):
-        barrier.wait()
         entry = ledger_debit(user_id=user.pk, amount=7, reason="Generation", idempotency_key="gen:1")
         return (entry.pk, entry.amount, entry.balance_after)
 
-    assert len(set(run_in_threads(debit, 20, workers=20))) == 1
+    assert len(set(run_in_threads(debit, 20))) == 1
     user.refresh_from_db()
     assert user.token_balance == 93 and balance_matches_rows(user)

@@ -9,21 +9,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from marketplace.core.testing import credit_tokens
 from marketplace.ledger.models import LedgerEntry, Payment
 from marketplace.ledger.payments import TOKEN_PACKS
-from marketplace.ledger.services import ledger_credit, ledger_credit_earning, ledger_debit, payment_purchase_pack
+from marketplace.ledger.services import ledger_credit_earning, ledger_debit, payment_purchase_pack
 
 pytestmark = pytest.mark.django_db
 
 # Session, user, unread-notification count, payments being confirmed, row count,
 # one page of rows (payment and generation joined).
 MAX_WALLET_QUERIES = 6
-
-
-def credit(user, amount, key, reason="Token pack"):
-    return ledger_credit(
-        user_id=user.pk, amount=amount, kind=LedgerEntry.Kind.PURCHASE, reason=reason, idempotency_key=key
-    )
 
 
 def test_wallet_requires_login(client):
@@ -33,10 +28,10 @@ def test_wallet_requires_login(client):
 
 
 def test_wallet_lists_own_movements_with_signs_and_reasons(client, user, make_user):
-    credit(user, 100, "mine-1", reason="Starter pack")
+    credit_tokens(user, 100, "mine-1", reason="Starter pack")
     ledger_debit(user_id=user.pk, amount=5, reason="Generation in Ink Wash", idempotency_key="mine-2")
     other = make_user()
-    credit(other, 999, "theirs-1", reason="Someone else's pack")
+    credit_tokens(other, 999, "theirs-1", reason="Someone else's pack")
 
     client.force_login(user)
     body = client.get(reverse("ledger:wallet")).content.decode()
@@ -51,7 +46,7 @@ def test_wallet_lists_own_movements_with_signs_and_reasons(client, user, make_us
 
 def test_wallet_shows_the_latest_20_rows(client, user):
     for n in range(25):
-        credit(user, 1, f"k{n}", reason=f"Grant number {n}.")
+        credit_tokens(user, 1, f"k{n}", reason=f"Grant number {n}.")
     client.force_login(user)
     body = client.get(reverse("ledger:wallet")).content.decode()
     assert body.count('data-testid="ledger-row"') == 20
@@ -68,7 +63,7 @@ def test_wallet_empty_state(client, user):
 
 def test_balance_fragment_returns_current_number(client, user):
     client.force_login(user)
-    credit(user, 40, "b1")
+    credit_tokens(user, 40, "b1")
     response = client.get(reverse("ledger:balance"), headers={"HX-Request": "true"})
     assert response.status_code == 200
     body = response.content.decode()
@@ -76,7 +71,7 @@ def test_balance_fragment_returns_current_number(client, user):
     assert body.lstrip().startswith('<a id="token-badge"')  # a fragment, not a page
     assert "<html" not in body
 
-    credit(user, 2, "b2")
+    credit_tokens(user, 2, "b2")
     body = client.get(reverse("ledger:balance"), headers={"HX-Request": "true"}).content.decode()
     assert 'data-testid="token-balance">42<' in body
 
@@ -98,7 +93,7 @@ def kinds_in(body):
 
 
 def test_wallet_fragment_is_the_history_section_only(client, user):
-    credit(user, 10, "f1")
+    credit_tokens(user, 10, "f1")
     client.force_login(user)
     response = client.get(reverse("ledger:wallet"), headers={"HX-Request": "true"})
     body = response.content.decode()
@@ -121,7 +116,7 @@ def test_history_restore_request_gets_the_full_page(client, user):
 
 @pytest.mark.parametrize("htmx", [False, True])
 def test_history_filters_by_kind(client, user, htmx):
-    credit(user, 50, "p1", reason="Starter pack")
+    credit_tokens(user, 50, "p1", reason="Starter pack")
     ledger_debit(user_id=user.pk, amount=5, reason="Generation in Ink Wash", idempotency_key="c1")
     client.force_login(user)
     headers = {"HX-Request": "true"} if htmx else {}
@@ -134,9 +129,9 @@ def test_history_filters_by_kind(client, user, htmx):
 
 
 def test_history_filters_by_date_range(client, user):
-    old = credit(user, 1, "old", reason="Ten days ago")
-    mid = credit(user, 2, "mid", reason="Five days ago")
-    credit(user, 3, "new", reason="Today")
+    old = credit_tokens(user, 1, "old", reason="Ten days ago")
+    mid = credit_tokens(user, 2, "mid", reason="Five days ago")
+    credit_tokens(user, 3, "new", reason="Today")
     backdate(old, 10)
     backdate(mid, 5)
     client.force_login(user)
@@ -148,7 +143,7 @@ def test_history_filters_by_date_range(client, user):
 
 
 def test_history_with_no_match_says_what_to_change(client, user):
-    credit(user, 10, "p1")
+    credit_tokens(user, 10, "p1")
     client.force_login(user)
     body = client.get(reverse("ledger:wallet") + "?kind=refund", headers={"HX-Request": "true"}).content.decode()
     assert 'data-testid="ledger-row"' not in body
@@ -159,14 +154,14 @@ def test_history_with_no_match_says_what_to_change(client, user):
 @pytest.mark.parametrize(("sort", "expected"), [("amount", [1, 7, 30]), ("-amount", [30, 7, 1]), ("", [1, 30, 7])])
 def test_history_sorts_by_column(client, user, sort, expected):
     for n, amount in enumerate([7, 30, 1]):
-        credit(user, amount, f"s{n}")
+        credit_tokens(user, amount, f"s{n}")
     client.force_login(user)
     body = client.get(reverse("ledger:wallet") + f"?sort={sort}", headers={"HX-Request": "true"}).content.decode()
     assert [int(a) for a in re.findall(r'class="credit">\+(\d+)<', body)] == expected
 
 
 def test_sort_links_keep_the_filters_and_reset_the_page(client, user):
-    credit(user, 10, "p1")
+    credit_tokens(user, 10, "p1")
     client.force_login(user)
     body = client.get(reverse("ledger:wallet") + "?kind=purchase&page=1&sort=amount").content.decode()
     assert 'href="?kind=purchase&amp;sort=-amount" hx-get="?kind=purchase&amp;sort=-amount"' in body
@@ -178,7 +173,7 @@ def test_sort_links_keep_the_filters_and_reset_the_page(client, user):
 @pytest.mark.parametrize("htmx", [False, True])
 def test_history_pages_by_20(client, user, htmx):
     for n in range(25):
-        credit(user, 1, f"k{n}", reason=f"Grant number {n}.")
+        credit_tokens(user, 1, f"k{n}", reason=f"Grant number {n}.")
     client.force_login(user)
     headers = {"HX-Request": "true"} if htmx else {}
     body = client.get(reverse("ledger:wallet") + "?kind=purchase&page=2", headers=headers).content.decode()
@@ -190,7 +185,7 @@ def test_history_pages_by_20(client, user, htmx):
 
 def test_out_of_range_page_shows_the_last_page(client, user):
     for n in range(21):
-        credit(user, 1, f"k{n}")
+        credit_tokens(user, 1, f"k{n}")
     client.force_login(user)
     body = client.get(reverse("ledger:wallet") + "?page=99").content.decode()
     assert body.count('data-testid="ledger-row"') == 1 and "Page 2 of 2" in body
@@ -219,9 +214,9 @@ def test_rows_link_to_their_cause(client, user, artist, make_generation, style):
 
 
 def test_another_users_rows_are_never_visible(client, user, make_user):
-    credit(user, 10, "mine", reason="My pack")
+    credit_tokens(user, 10, "mine", reason="My pack")
     other = make_user()
-    credit(other, 999, "theirs", reason="Their pack")
+    credit_tokens(other, 999, "theirs", reason="Their pack")
     ledger_debit(user_id=other.pk, amount=9, reason="Their generation", idempotency_key="theirs-2")
     client.force_login(user)
     for query in ("", "?kind=purchase", "?kind=consume", "?sort=-amount", "?page=2"):
@@ -296,7 +291,7 @@ def test_purchase_needs_post_and_login(client, user):
 
 
 def test_htmx_purchase_swaps_balance_and_history_and_announces_the_change(client, user):
-    credit(user, 40, "p0", reason="Earlier pack")
+    credit_tokens(user, 40, "p0", reason="Earlier pack")
     ledger_debit(user_id=user.pk, amount=5, reason="Generation in Ink Wash", idempotency_key="c1")
     client.force_login(user)
     response = buy(client, pack="studio", **{
@@ -336,7 +331,7 @@ def test_csv_has_every_filtered_row_with_references(client, user, make_generatio
     generation = make_generation()
     ledger_debit(user_id=user.pk, amount=5, reason="Generation in Ink Wash", idempotency_key="c1", generation=generation)
     for n in range(30):
-        credit(user, 1, f"g{n}", reason=f"Grant {n}")
+        credit_tokens(user, 1, f"g{n}", reason=f"Grant {n}")
     client.force_login(user)
 
     rows = read_csv(client.get(reverse("ledger:history-csv")))
@@ -352,14 +347,14 @@ def test_csv_has_every_filtered_row_with_references(client, user, make_generatio
 
 
 def test_csv_defuses_formulas_in_reasons(client, user):
-    credit(user, 5, "x", reason="=HYPERLINK(\"http://evil\")")
+    credit_tokens(user, 5, "x", reason="=HYPERLINK(\"http://evil\")")
     client.force_login(user)
     rows = read_csv(client.get(reverse("ledger:history-csv")))
     assert rows[1][4] == "'=HYPERLINK(\"http://evil\")"
 
 
 def test_csv_link_carries_the_filters(client, user):
-    credit(user, 5, "x")
+    credit_tokens(user, 5, "x")
     client.force_login(user)
     body = client.get(reverse("ledger:wallet") + "?kind=purchase&page=1&sort=amount").content.decode()
     assert f'href="{reverse("ledger:history-csv")}?kind=purchase"' in body
