@@ -1,21 +1,16 @@
-import io
-
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from PIL import Image
 
-from marketplace.ledger.models import LedgerEntry
-from marketplace.ledger.services import ledger_credit
+from marketplace.core.testing import credit_tokens, imagefiles
 
 pytestmark = pytest.mark.django_db
 
 
-def png_upload(name="avatar.png", size=(32, 32)):
-    buffer = io.BytesIO()
-    Image.new("RGB", size, "purple").save(buffer, format="PNG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+@pytest.fixture
+def avatar():
+    return imagefiles.png_upload("avatar.png", size=(32, 32))
 
 
 # --- profile -----------------------------------------------------------------
@@ -28,7 +23,7 @@ def test_profile_requires_login(client):
 
 
 def test_profile_shows_balance_and_details(client, user):
-    ledger_credit(user_id=user.pk, amount=130, kind=LedgerEntry.Kind.PURCHASE, reason="Pack", idempotency_key="p1")
+    credit_tokens(user, 130, "p1", reason="Pack")
     client.force_login(user)
     body = client.get(reverse("accounts:profile")).content.decode()
     assert 'data-testid="profile-balance">130<' in body
@@ -38,11 +33,11 @@ def test_profile_shows_balance_and_details(client, user):
     assert reverse("accounts:profile-edit") in body
 
 
-def test_profile_edit_updates_fields_and_avatar(client, user):
+def test_profile_edit_updates_fields_and_avatar(client, user, avatar):
     client.force_login(user)
     response = client.post(
         reverse("accounts:profile-edit"),
-        {"display_name": "Ada L.", "bio": "I draw foxes.", "avatar": png_upload()},
+        {"display_name": "Ada L.", "bio": "I draw foxes.", "avatar": avatar},
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:profile")
@@ -56,9 +51,9 @@ def test_profile_edit_updates_fields_and_avatar(client, user):
     assert user.avatar.url in page
 
 
-def test_profile_edit_without_new_avatar_keeps_the_old_one(client, user):
+def test_profile_edit_without_new_avatar_keeps_the_old_one(client, user, avatar):
     client.force_login(user)
-    client.post(reverse("accounts:profile-edit"), {"display_name": "Ada", "bio": "", "avatar": png_upload()})
+    client.post(reverse("accounts:profile-edit"), {"display_name": "Ada", "bio": "", "avatar": avatar})
     user.refresh_from_db()
     first = user.avatar.name
     client.post(reverse("accounts:profile-edit"), {"display_name": "Ada Lovelace", "bio": "Hello"})
@@ -81,10 +76,10 @@ def test_profile_edit_rejects_a_non_image_avatar(client, user):
     assert not user.avatar
 
 
-def test_profile_edit_rejects_an_oversized_avatar(client, user, monkeypatch):
+def test_profile_edit_rejects_an_oversized_avatar(client, user, avatar, monkeypatch):
     monkeypatch.setattr("marketplace.accounts.forms.AVATAR_MAX_BYTES", 10)
     client.force_login(user)
-    response = client.post(reverse("accounts:profile-edit"), {"display_name": "Ada", "bio": "", "avatar": png_upload()})
+    response = client.post(reverse("accounts:profile-edit"), {"display_name": "Ada", "bio": "", "avatar": avatar})
     assert response.status_code == 200
     assert "the limit is 10\xa0bytes" in response.content.decode()
     user.refresh_from_db()

@@ -1,4 +1,3 @@
-import io
 import itertools
 
 import pytest
@@ -7,23 +6,21 @@ from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect, ForeignKeyRawIdWidget, RelatedFieldWidgetWrapper
 from django.contrib.auth.models import Group
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.forms import ModelChoiceField, ModelMultipleChoiceField
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from PIL import Image
 
 import marketplace.generations.admin as generations_admin
 import marketplace.styles.admin as styles_admin
 from marketplace.accounts.models import User
 from marketplace.community.models import Comment, Follow, Like
 from marketplace.core.exceptions import ServiceError
+from marketplace.core.testing import credit_tokens, imagefiles
 from marketplace.generations.models import Generation
 from marketplace.jobs.models import OutboxMessage
-from marketplace.ledger.models import LedgerEntry, Payment
-from marketplace.ledger.services import ledger_credit
+from marketplace.ledger.models import Payment
 from marketplace.notifications.models import Notification
 from marketplace.styles.models import Style, Tag, TrainingImage
 from marketplace.styles.services import style_soft_delete, style_update
@@ -32,12 +29,6 @@ REGISTERED = sorted(model._meta.label for model in admin.site._registry)
 OURS = [label for label in REGISTERED if label.split(".")[0] in {
     "accounts", "styles", "generations", "ledger", "community", "notifications", "jobs",
 }]
-
-
-def png(name: str = "a.png") -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 6), "teal").save(buffer, "PNG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
 
 
 @pytest.fixture
@@ -57,10 +48,7 @@ def make_rows(make_user, make_style, make_generation):
         payment = Payment.objects.create(
             user=user, provider="test", pack="small", tokens=100, amount_cents=499, idempotency_key=f"pay-{n}"
         )
-        entry = ledger_credit(
-            user_id=user.pk, amount=100, kind=LedgerEntry.Kind.PURCHASE, reason="Token pack",
-            idempotency_key=f"pay-{n}", payment=payment,
-        )
+        entry = credit_tokens(user, 100, f"pay-{n}", reason="Token pack", payment=payment)
         app = SocialApp.objects.create(provider="google", name=f"Google {n}", client_id=f"id-{n}", secret="secret")
         account = SocialAccount.objects.create(user=user, provider="google", uid=f"uid-{n}")
         return {
@@ -74,7 +62,9 @@ def make_rows(make_user, make_style, make_generation):
             "socialaccount.SocialToken": SocialToken.objects.create(app=app, account=account, token="token"),
             "styles.Tag": tag,
             "styles.Style": style,
-            "styles.TrainingImage": TrainingImage.objects.create(style=style, image=png(), position=1),
+            "styles.TrainingImage": TrainingImage.objects.create(
+                style=style, image=imagefiles.png_upload(size=(8, 6)), position=1
+            ),
             "generations.Generation": generation,
             "ledger.Payment": payment,
             "ledger.LedgerEntry": entry,

@@ -5,9 +5,8 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from marketplace.ledger.services import ledger_credit
+from marketplace.core.testing import credit_tokens, imagefiles
 from marketplace.styles.models import Style, TrainingImage
-from marketplace.styles.tests import imagefiles
 
 pytestmark = pytest.mark.django_db
 
@@ -99,8 +98,7 @@ def test_studio_shows_earnings_per_style(client, artist, style, make_generation,
     other = make_style(name="Other")
     for cost in (10, 20):
         generation = make_generation(cost=cost, status="completed")
-        ledger_credit(user_id=artist.pk, amount=cost * 7 // 10, kind="earn", reason="e",
-                      idempotency_key=f"earn:{generation.pk}", generation=generation)
+        credit_tokens(artist, cost * 7 // 10, f"earn:{generation.pk}", kind="earn", reason="e", generation=generation)
     client.force_login(artist)
     body = client.get(reverse("styles:studio")).content.decode()
     assert "21 tokens" in body  # 7 + 14 from Ink Wash
