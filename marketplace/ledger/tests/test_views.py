@@ -329,7 +329,9 @@ def read_csv(response):
 def test_csv_has_every_filtered_row_with_references(client, user, make_generation):
     payment = payment_purchase_pack(user_id=user.pk, pack_code="starter", idempotency_key="buy-1")
     generation = make_generation()
-    ledger_debit(user_id=user.pk, amount=5, reason="Generation in Ink Wash", idempotency_key="c1", generation=generation)
+    ledger_debit(
+        user_id=user.pk, amount=5, reason="Generation in Ink Wash", idempotency_key="c1", generation=generation
+    )
     for n in range(30):
         credit_tokens(user, 1, f"g{n}", reason=f"Grant {n}")
     client.force_login(user)

@@ -55,7 +55,8 @@ def with_files(style):
     image.thumbnail.save("a.jpg", ContentFile(imagefiles.jpeg()), save=False)
     image.save()
     style.model_path.save("m.json", ContentFile(b"{}"))
-    return [Path(settings.MEDIA_ROOT) / name for name in (image.image.name, image.thumbnail.name, style.model_path.name)]
+    names = (image.image.name, image.thumbnail.name, style.model_path.name)
+    return [Path(settings.MEDIA_ROOT) / name for name in names]
 
 
 def test_style_without_generations_is_removed_for_good_with_its_files(
