@@ -3,17 +3,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from marketplace.community.models import Like
+from marketplace.core.testing import public_image
 from marketplace.generations.models import Generation
 from marketplace.styles.models import Style, TrainingImage
 
 HOME = reverse("home")
-
-
-def public_image(make_generation, **fields):
-    fields.setdefault("status", Generation.Status.COMPLETED)
-    fields.setdefault("visibility", Generation.Visibility.PUBLIC)
-    fields.setdefault("image", "generations/out.png")
-    return make_generation(**fields)
 
 
 def test_home_shows_live_styles_and_public_images(client, make_style, make_generation):

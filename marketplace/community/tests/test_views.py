@@ -4,16 +4,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from marketplace.community.models import Comment, Like
+from marketplace.core.testing import public_image
 from marketplace.generations.models import Generation
 
 FEED = reverse("community:feed")
-
-
-def public_image(make_generation, **fields):
-    fields.setdefault("status", Generation.Status.COMPLETED)
-    fields.setdefault("visibility", Generation.Visibility.PUBLIC)
-    fields.setdefault("image", "generations/out.png")
-    return make_generation(**fields)
 
 
 def shown_prompts(response):

@@ -18,6 +18,7 @@ import pika
 import pytest
 from django.db import connections
 
+from marketplace.generations.models import Generation
 from marketplace.ledger.services import ledger_credit
 
 JOB_QUEUES = ("model_training", "image_generation")
@@ -96,6 +97,14 @@ def credit_tokens(user, amount: int, key: str | None = None, *, kind: str = "pur
     )
     user.refresh_from_db()
     return entry
+
+
+def public_image(make_generation, **fields):
+    """A completed, public generation with an image, made by the make_generation fixture; `fields` override."""
+    fields.setdefault("status", Generation.Status.COMPLETED)
+    fields.setdefault("visibility", Generation.Visibility.PUBLIC)
+    fields.setdefault("image", "generations/out.png")
+    return make_generation(**fields)
 
 
 def run_in_threads(fn, count: int, *, workers: int | None = None) -> list:
