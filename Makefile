@@ -25,11 +25,13 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.run-deps
 install-dev: $(VENV)/.dev-deps
 
+# Jobs carry links back to the server (SITE_URL): every step of `make run` agrees on this run's HOST and PORT.
+RUN_ENV = SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)}
+
 run: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	@# The embedded worker calls back the server it runs in: whatever HOST and PORT this run uses.
-	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo
+	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install-dev
 	$(BIN)/ruff check .

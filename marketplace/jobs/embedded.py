@@ -69,7 +69,6 @@ class EmbeddedTransport:
                 _close_connections()
 
     def _run(self, queue_name: str, message_id: str, message: dict) -> None:
-        from marketplace.jobs.dead_letters import give_up
         from marketplace.jobs.services import outbox_done, outbox_renew, outbox_take_up
         from worker.client import AtelierClient, JobGone, RetriableError
         from worker.consumer import HANDLERS
@@ -92,10 +91,10 @@ class EmbeddedTransport:
                 except RetriableError as exc:
                     logger.warning("embedded worker: %s attempt %d failed: %s", queue_name, attempt, exc)
                     if attempt == RETRIES:
-                        reason = f"The worker could not finish this job after {RETRIES} attempts: {exc}."
-                        give_up(queue=queue_name, payload=message, reason=reason)
-                    else:
-                        time.sleep(attempt)
+                        # Atelier could not be reached or answered 5xx: leave the lease to expire, so the
+                        # dispatcher hands the job out again; after MAX_DELIVERIES takes it is given up.
+                        return
+                    time.sleep(attempt)
         finally:
             renewer.stop()
         # Handled, or failed for good after its retries (the worker reported why): either way done here.

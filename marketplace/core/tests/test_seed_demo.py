@@ -18,6 +18,7 @@ from marketplace.community.models import Comment, Follow, Like
 from marketplace.core.demo import art, seed
 from marketplace.core.testing import wait_until
 from marketplace.generations.models import Generation
+from marketplace.jobs.background import run_pass
 from marketplace.jobs.models import OutboxMessage
 from marketplace.ledger.audit import ledger_find_broken_accounts
 from marketplace.ledger.models import LedgerEntry, Payment
@@ -192,9 +193,11 @@ def test_the_pending_style_is_queued_for_training_once():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_worker_trains_the_seeded_pending_style(reference_worker):
-    run_seed()
+def test_the_worker_trains_the_seeded_pending_style(reference_worker, settings):
+    run_seed()  # the command leaves its training job in the outbox, for the serving process
     pending = Style.objects.get(slug="moss-and-fern")
+    settings.EMBEDDED_WORKER = True  # now the server: its dispatcher hands the job to its embedded worker
+    wait_until(lambda: run_pass()[0] >= 1, timeout=10)
 
     def trained():
         pending.refresh_from_db()

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from marketplace.core.demo import content
@@ -8,6 +9,9 @@ class Command(BaseCommand):
     help = "Fill the marketplace with demo artists, styles, pictures and community activity. Safe to run again."
 
     def handle(self, *args, **options) -> None:
+        # A job this command queues (the demo's pending training) stays in the outbox for the server's
+        # dispatcher: an embedded worker thread here would die with the command, mid-job.
+        settings.EMBEDDED_WORKER = False
         created = demo_seed()
         if created:
             summary = ", ".join(f"{count} {what}" for what, count in created.items())
