@@ -196,8 +196,13 @@ def test_the_pending_style_is_queued_for_training_once():
 def test_the_worker_trains_the_seeded_pending_style(reference_worker, settings):
     run_seed()  # the command leaves its training job in the outbox, for the serving process
     pending = Style.objects.get(slug="moss-and-fern")
-    settings.EMBEDDED_WORKER = True  # now the server: its dispatcher hands the job to its embedded worker
-    wait_until(lambda: run_pass()[0] >= 1, timeout=10)
+    settings.EMBEDDED_WORKER = True  # now the server: its dispatcher hands the job to the worker
+
+    def delivered():  # the serving process's dispatcher pass, until the outbox holds nothing unsent
+        run_pass()
+        return not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
+
+    wait_until(delivered, timeout=90)
 
     def trained():
         pending.refresh_from_db()
