@@ -21,7 +21,11 @@ def _ratio_label(ratio: str, shape) -> str:
     return format_lazy("{} {} ({}×{})", ratio, shape, width, height)
 
 
-PUBLIC = Q(visibility="public", status=COMPLETED, style__deleted_at__isnull=True, deleted_at__isnull=True)
+# Hidden by a moderator (hidden_at), on the image or its style, takes it out of every public list and page.
+PUBLIC = Q(
+    visibility="public", status=COMPLETED, deleted_at__isnull=True, hidden_at__isnull=True,
+    style__deleted_at__isnull=True, style__hidden_at__isnull=True,
+)
 
 
 class GenerationQuerySet(models.QuerySet):
@@ -86,6 +90,8 @@ class Generation(TimeStampedModel):
     finished_at = models.DateTimeField(null=True, blank=True)
     # Deleting keeps the row (its charge, refund and earning stay in the ledger) but drops the picture.
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Set by moderation (community.moderation): gone for everyone but the owner and staff.
+    hidden_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = GenerationQuerySet.as_manager()
 

@@ -195,6 +195,11 @@ def _advance(generation: Generation, *, status: str, progress: int | None = None
     generation.save(update_fields=changed)
     if generation.status == Generation.Status.COMPLETED:
         ledger_credit_earning(generation=generation)
+        notification_create(
+            recipient=generation.user, kind=Notification.Kind.GENERATION_COMPLETE,
+            message=_("Your image in %(style)s is ready.") % {"style": generation.style.name},
+            link=generation.get_absolute_url(), dedupe_key=f"generation:{generation.pk}:completed",
+        )
     elif GENERATION_LIFECYCLE.is_finished(generation):
         _after_failure(generation)
     return True

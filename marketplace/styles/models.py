@@ -42,14 +42,18 @@ class Tag(models.Model):
 
 class StyleQuerySet(models.QuerySet):
     def live(self):
-        return self.filter(training_status=Style.Status.COMPLETED, deleted_at__isnull=True)
+        """Trained, not deleted and not hidden by a moderator: what the catalog lists and people generate with."""
+        return self.filter(training_status=Style.Status.COMPLETED, deleted_at__isnull=True, hidden_at__isnull=True)
 
     def visible_to(self, user):
         """Live styles for everyone; owners and staff also see unlisted ones (pending, failed, deleted)."""
         if user.is_staff:
             return self
         if user.is_authenticated:
-            return self.filter(Q(training_status=Style.Status.COMPLETED, deleted_at__isnull=True) | Q(artist=user))
+            return self.filter(
+                Q(training_status=Style.Status.COMPLETED, deleted_at__isnull=True, hidden_at__isnull=True)
+                | Q(artist=user)
+            )
         return self.live()
 
     def for_cards(self):
@@ -136,6 +140,8 @@ class Style(TimeStampedModel):
     training_started_at = models.DateTimeField(null=True, blank=True)
     trained_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Set by moderation (community.moderation): unlisted and not for sale; its artist and staff still see it.
+    hidden_at = models.DateTimeField(null=True, blank=True, editable=False)
     tags = models.ManyToManyField(Tag, through="StyleTag", related_name="styles", blank=True)
 
     objects = StyleQuerySet.as_manager()
@@ -165,7 +171,7 @@ class Style(TimeStampedModel):
 
     @property
     def is_live(self) -> bool:
-        return self.training_status == self.Status.COMPLETED and self.deleted_at is None
+        return self.training_status == self.Status.COMPLETED and self.deleted_at is None and self.hidden_at is None
 
 
 TRAINING_LIFECYCLE = JobLifecycle(

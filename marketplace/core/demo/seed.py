@@ -35,7 +35,7 @@ from marketplace.generations.pricing import generation_cost
 from marketplace.generations.services import generation_report, generation_set_visibility, generation_store_image
 from marketplace.ledger.models import LedgerEntry
 from marketplace.ledger.services import ledger_debit
-from marketplace.notifications.models import Notification
+from marketplace.notifications.models import Notification, NotificationEvent
 from marketplace.styles.models import Style, Tag, TrainingImage
 from marketplace.styles.services import style_create
 from worker.render import render
@@ -229,12 +229,13 @@ def _notify(spec: content.DemoStyle, style: Style, index: int, created: Counter)
         message = _("Training failed for %(name)s. %(reason)s") % {"name": style.name, "reason": style.failure_reason}
     else:
         return
-    notification, made = Notification.objects.get_or_create(
-        dedupe_key=f"demo:{kind}:{style.slug}",
-        defaults={"recipient": style.artist, "kind": kind, "message": message[:500], "link": link,
-                  "is_read": index % 2 == 0},
-    )
+    event, made = NotificationEvent.objects.get_or_create(key=f"demo:{kind}:{style.slug}")
     if made:
+        notification = Notification.objects.create(
+            recipient=style.artist, kind=kind, message=message[:500], link=link, is_read=index % 2 == 0
+        )
+        event.notification = notification
+        event.save(update_fields=["notification"])
         _backdate(notification, style.trained_at or style.training_started_at)
         created["notifications"] += 1
 
