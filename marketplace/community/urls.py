@@ -1,10 +1,13 @@
 from django.urls import path
 
-from marketplace.community import views
+from marketplace.community.views import feed, pages, social
 
 app_name = "community"
 
 urlpatterns = [
-    path("feed/", views.feed, name="feed"),
-    path("artists/<str:username>/", views.artist, name="artist"),
+    path("feed/", feed.feed, name="feed"),
+    path("artists/<str:username>/", pages.artist, name="artist"),
+    path("following/", social.following, name="following"),
+    path("images/<int:pk>/like/", social.like, name="like"),
+    path("people/<int:pk>/follow/", social.follow, name="follow"),
 ]

@@ -1,7 +1,7 @@
 from django.apps import apps
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.text import format_lazy
@@ -40,15 +40,22 @@ class GenerationQuerySet(models.QuerySet):
             return self.filter(PUBLIC | Q(user=user, deleted_at__isnull=True))
         return self.public()
 
-    def for_cards(self):
-        """Everything components/generation_card.html reads, in one query."""
+    def for_cards(self, viewer=None):
+        """Everything components/generation_card.html reads, in one query; with a signed-in
+        viewer also `liked` (whether they like it) for the like button."""
         # Counted in subqueries: joining likes and comments together would multiply rows.
         def count(model_name: str):
             model = apps.get_model("community", model_name)
             counted = model.objects.filter(generation=OuterRef("pk")).order_by().values("generation")
             return Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")), 0)
 
-        return self.select_related("user", "style").annotate(like_count=count("Like"), comment_count=count("Comment"))
+        cards = self.select_related("user", "style__artist").annotate(
+            like_count=count("Like"), comment_count=count("Comment")
+        )
+        if viewer is not None and viewer.is_authenticated:
+            mine = apps.get_model("community", "Like").objects.filter(generation=OuterRef("pk"), user=viewer)
+            cards = cards.annotate(liked=Exists(mine))
+        return cards
 
 
 class Generation(TimeStampedModel):

@@ -5,12 +5,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
-from marketplace.core.htmx import render_page
 from marketplace.core.types import HtmxHttpRequest
 from marketplace.generations.models import Generation
 from marketplace.styles.models import Style
 
-PAGE_SIZE = 20
 ARTIST_IMAGES_PER_PAGE = 24
 ARTIST_STYLES = 12
 HOME_STYLES = 8
@@ -22,13 +20,6 @@ def home(request: HtmxHttpRequest):
     featured = Style.objects.live().for_cards().order_by("-trained_at", "-id")[:HOME_STYLES]
     latest = Generation.objects.public().for_cards().order_by("-created_at", "-id")[:HOME_IMAGES]
     return render(request, "community/home.html", {"featured_styles": featured, "latest_images": latest})
-
-
-@require_GET
-def feed(request: HtmxHttpRequest):
-    images = Generation.objects.public().for_cards().order_by("-created_at", "-id")
-    page_obj = Paginator(images, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render_page(request, "community/feed.html", {"page_obj": page_obj}, fragment="feed-list")
 
 
 @require_GET

@@ -1,0 +1,77 @@
+"""Like and follow toggles (HTMX swaps the button; a plain form post goes back where it came from)
+and the list of people you follow."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from marketplace.community.services import follow_toggle, like_toggle
+from marketplace.core.exceptions import ServiceError
+from marketplace.core.types import HtmxHttpRequest
+from marketplace.generations.models import Generation
+
+FOLLOWING_PER_PAGE = 24
+
+
+def _back(request: HtmxHttpRequest, fallback: str):
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(fallback)
+
+
+def _wanted(request: HtmxHttpRequest, field: str) -> bool | None:
+    """The state the button asked for ("1" / "0"); None (flip) when a form sent neither."""
+    return {"1": True, "0": False}.get(request.POST.get(field, ""))
+
+
+@login_required
+@require_POST
+def like(request: HtmxHttpRequest, pk: int):
+    try:
+        liked, count = like_toggle(user=request.user, generation_id=pk, like=_wanted(request, "like"))
+    except Generation.DoesNotExist:
+        raise Http404 from None
+    if request.htmx:
+        # The button needs only these three facts; no second read of the image.
+        generation = Generation(pk=pk)
+        generation.liked, generation.like_count = liked, count
+        return render(request, "components/like_button.html", {"generation": generation})
+    return _back(request, Generation(pk=pk).get_absolute_url())
+
+
+@login_required
+@require_POST
+def follow(request: HtmxHttpRequest, pk: int):
+    people = get_user_model().objects.filter(is_active=True)
+    try:
+        following, count = follow_toggle(follower=request.user, following_id=pk, follow=_wanted(request, "follow"))
+    except get_user_model().DoesNotExist:
+        raise Http404 from None
+    except ServiceError as exc:
+        return HttpResponseBadRequest(exc.message)
+    artist = people.get(pk=pk)
+    if request.htmx:
+        artist.is_followed, artist.follower_count = following, count
+        return render(request, "components/follow_button.html", {"person": artist})
+    return _back(request, artist.get_absolute_url())
+
+
+@login_required
+@require_GET
+def following(request: HtmxHttpRequest):
+    """Who you follow, most recently followed first, each with their follower count."""
+    people = (
+        get_user_model().objects.filter(follower_set__follower=request.user, is_active=True)
+        .annotate(follower_count=Count("follower_set", distinct=True))
+        .order_by("-follower_set__created_at", "-pk")
+    )
+    page = Paginator(people, FOLLOWING_PER_PAGE).get_page(request.GET.get("page"))
+    for person in page:
+        person.is_followed = True
+    return render(request, "community/following.html", {"page_obj": page})
