@@ -4,12 +4,13 @@ and the list of people you follow."""
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from marketplace.community.models import Follow
 from marketplace.community.services import follow_toggle, like_toggle
 from marketplace.core.exceptions import ServiceError
 from marketplace.core.types import HtmxHttpRequest
@@ -66,10 +67,12 @@ def follow(request: HtmxHttpRequest, pk: int):
 @require_GET
 def following(request: HtmxHttpRequest):
     """Who you follow, most recently followed first, each with their follower count."""
+    mine = Follow.objects.filter(follower=request.user)
+    followed_at = mine.filter(following=OuterRef("pk")).values("created_at")[:1]
     people = (
-        get_user_model().objects.filter(follower_set__follower=request.user, is_active=True)
-        .annotate(follower_count=Count("follower_set", distinct=True))
-        .order_by("-follower_set__created_at", "-pk")
+        get_user_model().objects.filter(pk__in=mine.values("following"), is_active=True)
+        .annotate(follower_count=Count("follower_set"), followed_at=Subquery(followed_at))
+        .order_by("-followed_at", "-pk")
     )
     page = Paginator(people, FOLLOWING_PER_PAGE).get_page(request.GET.get("page"))
     for person in page:
