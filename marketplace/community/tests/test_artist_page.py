@@ -100,3 +100,45 @@ def test_artist_page_query_count_does_not_grow(client, artist, make_style, make_
     assert queries_for(3) == queries_for(30)
     with django_assert_max_num_queries(6):
         client.get(artist.get_absolute_url())
+
+
+def test_artist_page_has_a_follow_button_and_both_counts(client, artist, make_user):
+    fans = [make_user() for _ in range(3)]
+    for fan in fans:
+        Follow.objects.create(follower=fan, following=artist)
+    Follow.objects.create(follower=artist, following=fans[0])
+    client.force_login(fans[1])
+
+    html = client.get(artist.get_absolute_url()).content.decode()
+
+    assert "3 followers" in html and "Follows 1 person" in html
+    assert 'data-testid="follow-button" aria-pressed="true"' in html
+    assert f'action="{reverse("community:follow", args=[artist.pk])}"' in html
+
+
+def test_visitors_see_follow_as_a_login_link_and_artists_no_button_on_their_own_page(client, artist):
+    html = client.get(artist.get_absolute_url()).content.decode()
+    assert reverse("account_login") in html and 'data-testid="follow-button"' in html
+
+    client.force_login(artist)
+    html = client.get(artist.get_absolute_url()).content.decode()
+    assert 'data-testid="follow-button"' not in html and reverse("community:following") in html
+
+
+def test_signed_in_artist_page_query_count_does_not_grow(client, artist, make_style, make_user):
+    viewer = make_user()
+    client.force_login(viewer)
+
+    def queries_for(count):
+        for n in range(count):
+            style = make_style()
+            Generation.objects.create(
+                user=artist, style=style, prompt="fox", aspect_ratio="1:1", seed=n, cost=5, image="generations/a.png",
+                status=Generation.Status.COMPLETED, visibility=Generation.Visibility.PUBLIC,
+            )
+            Follow.objects.create(follower=make_user(), following=artist)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(artist.get_absolute_url()).status_code == 200
+        return len(queries)
+
+    assert queries_for(3) == queries_for(30)

@@ -1,10 +1,12 @@
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
+from marketplace.community.models import Follow
 from marketplace.core.types import HtmxHttpRequest
 from marketplace.generations.models import Generation
 from marketplace.styles.models import Style
@@ -22,11 +24,25 @@ def home(request: HtmxHttpRequest):
     return render(request, "community/home.html", {"featured_styles": featured, "latest_images": latest})
 
 
+def with_follow_counts(people, *, viewer):
+    """People with follower_count, following_count and (for a signed-in viewer) is_followed, in one query."""
+    def count(**match):
+        counted = Follow.objects.filter(**match).order_by().values(next(iter(match))).annotate(n=Count("pk"))
+        return Coalesce(Subquery(counted.values("n")), 0)
+
+    people = people.annotate(
+        follower_count=count(following=OuterRef("pk")), following_count=count(follower=OuterRef("pk"))
+    )
+    if viewer.is_authenticated:
+        people = people.annotate(is_followed=Exists(Follow.objects.filter(follower=viewer, following=OuterRef("pk"))))
+    return people
+
+
 @require_GET
 def artist(request: HtmxHttpRequest, username: str):
     """An artist's public page, by handle; a numeric id redirects to the handle's address."""
     people = get_user_model().objects.filter(is_active=True)
-    artist = people.annotate(follower_count=Count("follower_set")).filter(username=username).first()
+    artist = with_follow_counts(people, viewer=request.user).filter(username=username).first()
     if artist is None:
         if not username.isdigit():
             raise Http404
@@ -34,7 +50,8 @@ def artist(request: HtmxHttpRequest, username: str):
     styles = list(
         Style.objects.live().filter(artist=artist).for_cards().order_by("-trained_at", "-id")[: ARTIST_STYLES + 1]
     )
-    images = Generation.objects.public().filter(user=artist).for_cards().order_by("-created_at", "-id")
+    images = Generation.objects.public().filter(user=artist).for_cards(viewer=request.user)
+    images = images.order_by("-created_at", "-id")
     context = {
         "artist": artist,
         "styles": styles[:ARTIST_STYLES],
