@@ -1,6 +1,6 @@
 from django.urls import path
 
-from marketplace.community.views import feed, pages, social
+from marketplace.community.views import feed, pages, reports, social
 
 app_name = "community"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("following/", social.following, name="following"),
     path("images/<int:pk>/like/", social.like, name="like"),
     path("people/<int:pk>/follow/", social.follow, name="follow"),
+    path("report/<str:model>/<int:pk>/", reports.report, name="report"),
 ]
