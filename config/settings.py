@@ -120,7 +120,9 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
     _db["CONN_MAX_AGE"] = 0
     _db.setdefault("OPTIONS", {})["pool"] = {
         "min_size": int(os.environ.get("DB_POOL_MIN", "2")),
-        "max_size": int(os.environ.get("DB_POOL_MAX", "16")),
+        # gunicorn.conf.py exports GUNICORN_THREADS, so each web process's pool follows its threads (+2: the
+        # outbox sender and the in-process dispatcher); outside gunicorn (commands, tests) 16.
+        "max_size": int(os.environ.get("DB_POOL_MAX") or int(os.environ.get("GUNICORN_THREADS") or 14) + 2),
         "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
     }
 elif _db["ENGINE"] == "django.db.backends.sqlite3":
