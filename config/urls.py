@@ -10,6 +10,7 @@ from marketplace.ledger import webhooks as payment_webhooks
 urlpatterns = [
     path("", community_views.home, name="home"),
     path("api/health", core_views.health, name="health"),
+    path("api/ready", core_views.ready, name="ready"),
     path("api/payments/<slug:provider>/webhook", payment_webhooks.payment_webhook, name="payment-webhook"),
     path("api/", include("marketplace.webhooks.urls")),
     path("admin/", admin.site.urls),

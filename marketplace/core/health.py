@@ -1,4 +1,4 @@
-"""Dependency probes for GET /api/health. Each returns a state word, or raises when its dependency is down."""
+"""Dependency probes for GET /api/ready. Each returns a state word, or raises when its dependency is down."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The broker's health probe, registered with core's /api/health by JobsConfig.ready."""
+"""The broker's health probe, registered with core's /api/ready by JobsConfig.ready."""
 
 import pika
 from django.conf import settings

@@ -11,8 +11,8 @@ CLOSED_PORT = 9  # discard: nothing listens there
 
 
 @pytest.mark.django_db
-def test_health_ok_names_every_dependency(client):
-    response = client.get("/api/health")
+def test_ready_ok_names_every_dependency(client):
+    response = client.get("/api/ready")
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
@@ -21,17 +21,28 @@ def test_health_ok_names_every_dependency(client):
     assert body["broker"] == ("connected" if django_settings.AMQP_URL else "embedded")
 
 
-@pytest.mark.django_db
-def test_health_503_when_broker_down(client, settings):
-    settings.AMQP_URL = f"amqp://guest:guest@127.0.0.1:{CLOSED_PORT}/"
+def test_health_is_liveness_and_touches_no_dependency(client):
+    # No django_db mark: a single query would raise here.
     response = client.get("/api/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+    assert client.head("/api/health").status_code == 200  # probes may use HEAD
+    assert client.post("/api/health").status_code == 405
+
+
+@pytest.mark.django_db
+def test_ready_503_when_broker_down(client, settings):
+    settings.AMQP_URL = f"amqp://guest:guest@127.0.0.1:{CLOSED_PORT}/"
+    response = client.get("/api/ready")
+    assert client.get("/api/health").status_code == 200  # down broker: not ready, but alive (no restart)
     assert response.status_code == 503
     assert response.json()["failing"] == ["broker"]
     assert response.json()["broker"] == "unavailable"
 
 
 @pytest.mark.django_db
-def test_health_503_when_cache_down(client):
+def test_ready_503_when_cache_down(client):
     dead_redis = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
@@ -40,18 +51,21 @@ def test_health_503_when_cache_down(client):
         }
     }
     with override_settings(CACHES=dead_redis):
-        response = client.get("/api/health")
+        response = client.get("/api/ready")
+        liveness = client.get("/api/health")
     assert response.status_code == 503
     assert response.json()["failing"] == ["cache"]
+    assert liveness.status_code == 200
 
 
-def test_health_503_when_database_unreachable(tmp_path):
-    """A real process whose PostgreSQL is unreachable answers 503 naming the database."""
+def test_ready_503_when_database_unreachable(tmp_path):
+    """A real process whose PostgreSQL is unreachable is not ready (503 naming the database), yet alive."""
     script = (
         "import django, json; django.setup();"
         "from django.test import Client;"
-        "r = Client().get('/api/health');"
-        "print(json.dumps({'status_code': r.status_code, **json.loads(r.content)}))"
+        "r = Client().get('/api/ready');"
+        "alive = Client().get('/api/health').status_code;"
+        "print(json.dumps({'status_code': r.status_code, 'alive': alive, **json.loads(r.content)}))"
     )
     env = {
         **os.environ,
@@ -71,3 +85,4 @@ def test_health_503_when_database_unreachable(tmp_path):
     assert body["status_code"] == 503
     assert body["failing"] == ["database"]
     assert body["database"] == "unavailable"
+    assert body["alive"] == 200
