@@ -79,7 +79,7 @@ def test_artist_page_image_cards_show_like_counts(client, user, make_user, make_
 
     body = client.get(user.get_absolute_url()).content.decode()
 
-    assert "1 like" in body and "0 comments" in body
+    assert 'data-testid="like-count">1</span>' in body and "0 comments" in body
 
 
 def test_artist_page_query_count_does_not_grow(client, artist, make_style, make_user, django_assert_max_num_queries):

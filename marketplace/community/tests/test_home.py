@@ -25,7 +25,7 @@ def test_home_shows_live_styles_and_public_images(client, make_style, make_gener
     assert "Live Ink" in html and "Pending Pastel" not in html
     assert "a heron at dawn" in html and "a private owl" not in html
     assert f'href="{shared.get_absolute_url()}"' in html
-    assert "1 like" in html and "0 comments" in html
+    assert 'data-testid="like-count">1</span>' in html and "0 comments" in html
     assert f'href="{reverse("account_signup")}"' in html
 
 

@@ -1,15 +1,27 @@
-from django.core.paginator import Paginator
+from django.contrib.auth.views import redirect_to_login
 from django.views.decorators.http import require_GET
 
+from marketplace.community.feed import FeedTagsForm, Tab, artists_to_follow, feed_page
 from marketplace.core.htmx import render_page
 from marketplace.core.types import HtmxHttpRequest
-from marketplace.generations.models import Generation
-
-PAGE_SIZE = 20
 
 
 @require_GET
 def feed(request: HtmxHttpRequest):
-    images = Generation.objects.public().for_cards().order_by("-created_at", "-id")
-    page_obj = Paginator(images, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render_page(request, "community/feed.html", {"page_obj": page_obj}, fragment="feed-list")
+    """Public images by tab (latest, following, top this week), filtered by prompt tags, 20 at a time.
+
+    htmx asks for `feed` (tabs, filter and list) when a tab or the filter changes, and for `feed-page`
+    (the next cards and the "More" link) when the last card scrolls into view.
+    """
+    tab = Tab(request.GET["tab"]) if request.GET.get("tab") in Tab.values else Tab.LATEST
+    if tab == Tab.FOLLOWING and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    tags = FeedTagsForm(request.GET)
+    cursor = request.GET.get("cursor")
+    page = feed_page(tab=tab, viewer=request.user, tags=tags, cursor=cursor)
+    suggestions = []
+    if tab == Tab.FOLLOWING and page.is_first and not page.object_list:
+        suggestions = artists_to_follow(viewer=request.user)
+    context = {"tab": tab, "tabs": Tab, "tags_form": tags, "page": page, "suggestions": suggestions}
+    fragment = "feed-page" if cursor else "feed"
+    return render_page(request, "community/feed.html", context, fragment=fragment)
