@@ -78,6 +78,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "marketplace.core.requestid.RequestIdMiddleware",
+    "marketplace.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -257,11 +259,27 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# --- Logs: readable lines in development, one JSON object per line in production (LOG_FORMAT) ---------
+# Every line carries the request id (core.requestid), which also travels in job messages to the worker.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "marketplace.core.requestid.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": ["asctime", "levelname", "name", "request_id", "message"],
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler", "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -269,5 +287,10 @@ LOGGING = {
         "pika": {"level": "CRITICAL"},
     },
 }
+
+# --- Metrics: GET /metrics in Prometheus' text format, for a scraper holding METRICS_TOKEN -------------
+# Without a token the endpoint answers only under DEBUG (make run). With several gunicorn workers,
+# set PROMETHEUS_MULTIPROC_DIR to a shared empty directory so request metrics add up across processes.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/semantic.html"

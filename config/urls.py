@@ -5,12 +5,14 @@ from django.urls import include, path
 
 from marketplace.community import views as community_views
 from marketplace.core import views as core_views
+from marketplace.core.metrics import metrics_view
 from marketplace.ledger import webhooks as payment_webhooks
 
 urlpatterns = [
     path("", community_views.home, name="home"),
     path("api/health", core_views.health, name="health"),
     path("api/ready", core_views.ready, name="ready"),
+    path("metrics", metrics_view, name="metrics"),
     path("api/payments/<slug:provider>/webhook", payment_webhooks.payment_webhook, name="payment-webhook"),
     path("api/", include("marketplace.webhooks.urls")),
     path("admin/", admin.site.urls),

@@ -56,8 +56,12 @@ class AtelierClient:
         # The token travels only in this header, never in a URL (protocol: Authentication).
         self.session.headers.update({"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT})
         self.timeout = timeout
+        # The job's request id (message "request_id"), sent back so Atelier's logs join up; set per job.
+        self.request_id = ""
 
     def _request(self, method: str, url: str, **kwargs) -> requests.Response:
+        if self.request_id:
+            kwargs["headers"] = {**kwargs.get("headers", {}), "X-Request-ID": self.request_id}
         try:
             response = self.session.request(method, url, timeout=self.timeout, **kwargs)
         except requests.Timeout as exc:

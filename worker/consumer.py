@@ -140,7 +140,12 @@ class Consumer:
             self._count_crash(delivery, message)
             return
         handler = HANDLERS[self.queues[delivery.queue]]
-        logger.info("job %s from %s, attempt %d", message_id, delivery.queue, delivery.attempt)
+        request_id = message.get("request_id") if isinstance(message.get("request_id"), str) else ""
+        if hasattr(self.client, "request_id"):
+            self.client.request_id = request_id
+        logger.info(
+            "job %s from %s, attempt %d, request %s", message_id, delivery.queue, delivery.attempt, request_id or "-"
+        )
         try:
             outcome = self._call(handler, message)
             logger.info("job %s: %s", message_id, outcome)

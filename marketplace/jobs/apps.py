@@ -10,3 +10,7 @@ class JobsConfig(AppConfig):
         from marketplace.jobs.health import check_broker
 
         register_check("broker", check_broker)
+
+        from marketplace.jobs import metrics
+
+        metrics.register()

@@ -81,6 +81,7 @@ class EmbeddedTransport:
             logger.warning("embedded worker: could not record taking up outbox message %s", pk, exc_info=True)
         renewer = _Renewer(lambda: _retrying(lambda: outbox_renew(message_id=pk)))
         client = AtelierClient(token=settings.INTERNAL_API_TOKEN)
+        client.request_id = message.get("request_id", "") if isinstance(message, dict) else ""
         try:
             for attempt in range(1, RETRIES + 1):
                 try:

@@ -13,6 +13,7 @@ rules below are then the same for both. Domains keep their side effects
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,6 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.core.exceptions import ServiceError
+
+logger = logging.getLogger(__name__)
 
 # The words every job's status shares, whatever its domain calls waiting and running.
 COMPLETED = "completed"
@@ -114,6 +117,7 @@ class JobLifecycle:
             )
         now = timezone.now()
         setattr(job, self.status_field, status)
+        self._log_change(job, current, status, now)
         changed = [self.status_field, "updated_at"]
         if status == self.running:
             setattr(job, self.progress_field, progress or 0)
@@ -131,7 +135,29 @@ class JobLifecycle:
                 changed.append(self.failed_field)
         return changed
 
+    def _log_change(self, job, before: str, after: str, now: datetime) -> None:
+        """One line per state change: job, kind, from, to, and how long it was in the old state."""
+        since = getattr(job, self.started_field) if before == self.running else job.created_at
+        seconds = (now - since).total_seconds() if since else 0.0
+        kind = self.model._meta.model_name
+        logger.info(
+            "job %s %s: %s -> %s after %.1f s", kind, job.pk, before, after, seconds,
+            extra={"job_id": job.pk, "job_kind": kind, "from_status": before, "to_status": after,
+                   "duration_s": round(seconds, 3)},
+        )
+
     # --- reads ---------------------------------------------------------------------------
+
+    def count_by_status(self) -> list[tuple[tuple[str, str], int]]:
+        """((kind, status), count) for every status: the jobs-by-status metric."""
+        objects = self.model._default_manager
+        counts = dict(objects.order_by().values_list(self.status_field).annotate(n=models.Count("pk")))
+        kind = self.model._meta.model_name
+        statuses = [value for value, _label in self.model._meta.get_field(self.status_field).choices]
+        return [((kind, status), counts.get(status, 0)) for status in statuses]
+
+    def waiting_count(self) -> int:
+        return self.model._default_manager.filter(**{self.status_field: self.waiting}).count()
 
     def average_duration(self) -> timedelta | None:
         """Mean run time of the last RECENT_JOBS completed jobs."""

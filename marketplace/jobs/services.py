@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.core.requestid import current_request_id
 from marketplace.jobs.dead_letters import give_up
 from marketplace.jobs.models import OutboxMessage
 from marketplace.jobs.sender import send_soon
@@ -33,6 +34,9 @@ MAX_DELIVERIES = 3  # times the embedded worker may take a job up before it is g
 
 def outbox_enqueue(*, queue: str, payload: dict) -> OutboxMessage:
     """Write a message in the caller's transaction; it is sent after commit, off the request thread."""
+    request_id = current_request_id()
+    if request_id:  # the worker logs it and sends it back, so one id follows a job end to end
+        payload = {**payload, "request_id": request_id}
     message = OutboxMessage.objects.create(queue=queue, payload=payload)
     transaction.on_commit(lambda: send_soon(message.pk))
     return message

@@ -88,3 +88,11 @@ def ledger_refunded_tokens(generation) -> int:
     """Tokens given back for `generation` (0 or its cost: a debit is refunded at most once)."""
     refunds = generation.ledger_entries.filter(kind=LedgerEntry.Kind.REFUND)
     return refunds.aggregate(total=Sum("amount"))["total"] or 0
+
+
+def ledger_movements_by_kind():
+    """((kind, "entries" | "tokens"), value) for /metrics: how often each kind moved tokens, and how many."""
+    rows = LedgerEntry.objects.order_by().values_list("kind").annotate(n=Count("pk"), tokens=Sum("amount"))
+    for kind, entries, tokens in rows:
+        yield (kind, "entries"), entries
+        yield (kind, "tokens"), tokens or 0

@@ -6,6 +6,9 @@ its outcome to a status code. No business rule lives here.
 
 from __future__ import annotations
 
+import functools
+import time
+
 from django.http import FileResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -13,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from marketplace.core.exceptions import ServiceError
+from marketplace.core.metrics import WORKER_REPORT_LATENCY
 from marketplace.generations.models import GENERATION_LIFECYCLE, Generation
 from marketplace.generations.services import MAX_IMAGE_BYTES, generation_report, generation_store_image
 from marketplace.generations.status import generation_status_for_owner
@@ -27,6 +31,22 @@ from marketplace.webhooks.uploads import TooLarge, read_body_to_file
 MAX_ARTIFACT_BYTES = 512 * 1024 * 1024
 
 
+def timed_report(kind: str):
+    """Observe how long Atelier takes to take in a worker's report or upload (reads are not timed)."""
+    def decorate(view):
+        @functools.wraps(view)
+        def timed(request, *args, **kwargs):
+            started = time.perf_counter()
+            response = view(request, *args, **kwargs)
+            if request.method in ("PATCH", "PUT"):
+                outcome = "ok" if response.status_code < 400 else str(response.status_code)
+                WORKER_REPORT_LATENCY.labels(kind=kind, outcome=outcome).observe(time.perf_counter() - started)
+            return response
+        return timed
+    return decorate
+
+
+@timed_report("training")
 @worker_required
 @require_http_methods(["GET", "PATCH"])
 def model_status(request, style_id: int) -> JsonResponse:
@@ -46,6 +66,7 @@ def model_status(request, style_id: int) -> JsonResponse:
     return JsonResponse(TRAINING_LIFECYCLE.status_json(style, changed=changed))
 
 
+@timed_report("training")
 @worker_required
 @require_http_methods(["GET", "PUT"])
 def model_artifact(request, style_id: int):
@@ -77,6 +98,7 @@ def training_image(request, style_id: int, image_id: int) -> FileResponse:
 
 # --- Generations --------------------------------------------------------------------
 
+@timed_report("generation")
 @csrf_exempt
 @require_http_methods(["GET", "PATCH"])
 def image_status(request, generation_id: int) -> JsonResponse:
@@ -108,6 +130,7 @@ def image_status(request, generation_id: int) -> JsonResponse:
     return JsonResponse(GENERATION_LIFECYCLE.status_json(generation, changed=changed))
 
 
+@timed_report("generation")
 @worker_required
 @require_http_methods(["PUT"])
 def image_upload(request, generation_id: int) -> JsonResponse:
