@@ -18,6 +18,8 @@ class GenerateForm(forms.Form):
     style = forms.ModelChoiceField(
         label=_("Style"), queryset=Style.objects.live().exclude(model_path="").order_by("name"),
         empty_label=_("Choose a style"),
+        # A style that stopped being live (deleted, hidden by a moderator) since the form was shown.
+        error_messages={"invalid_choice": _("This style is not available for generation.")},
     )
     tags = forms.CharField(
         label=_("Prompt tags"), max_length=1100,

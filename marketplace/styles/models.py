@@ -15,7 +15,10 @@ class TagQuerySet(models.QuerySet):
     def in_use(self):
         """Tags on at least one live style, each with `style_count`: counted on every read, so adding,
         retagging, soft-deleting or deleting a style is reflected at once."""
-        live = Q(styles__training_status=Style.Status.COMPLETED, styles__deleted_at__isnull=True)
+        live = Q(
+            styles__training_status=Style.Status.COMPLETED, styles__deleted_at__isnull=True,
+            styles__hidden_at__isnull=True,
+        )
         return self.annotate(style_count=models.Count("styles", filter=live)).filter(style_count__gt=0)
 
 
