@@ -7,6 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from marketplace.community.models import Comment, ModerationAction, Report
@@ -48,6 +49,12 @@ def _act(*, moderator, target, action: str, reason: str) -> ModerationAction:
     return record
 
 
+def _notice(template: str, *, what: str, reason: str) -> str:
+    # A reason may use all of its 500 characters; the notice's message has no more room than that.
+    room = Notification._meta.get_field("message").max_length
+    return Truncator(template % {"what": what, "reason": reason}).chars(room)
+
+
 def _locked(target):
     return type(target).objects.select_for_update().get(pk=target.pk)
 
@@ -63,7 +70,7 @@ def moderation_hide(*, moderator, target, reason: str) -> ModerationAction:
             what, link, owner = _describe(target)
             notification_create_on_commit(
                 recipient=owner, kind=Notification.Kind.MODERATION, link=link,
-                message=_("The moderators hid %(what)s: %(reason)s") % {"what": what, "reason": record.reason},
+                message=_notice(_("The moderators hid %(what)s: %(reason)s"), what=what, reason=record.reason),
             )
         return record
 
@@ -79,7 +86,7 @@ def moderation_restore(*, moderator, target, reason: str) -> ModerationAction:
             what, link, owner = _describe(target)
             notification_create_on_commit(
                 recipient=owner, kind=Notification.Kind.MODERATION, link=link,
-                message=_("The moderators restored %(what)s: %(reason)s") % {"what": what, "reason": record.reason},
+                message=_notice(_("The moderators restored %(what)s: %(reason)s"), what=what, reason=record.reason),
             )
         return record
 

@@ -281,3 +281,17 @@ def test_restoring_reopens_nothing_and_reporting_again_is_possible(staff, image,
     assert Report.objects.get().status == Report.Status.HIDDEN
     again = report_create(reporter=reporters[0], target=image, reason=Report.Reason.SPAM)
     assert again.status == Report.Status.OPEN and Report.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reason_of_500_characters_still_reaches_the_owner(postgres, make_user, make_generation):
+    # PostgreSQL enforces the notice's 500-character message, which the reason alone can fill.
+    owner, staff = make_user(), make_user(is_staff=True)
+    image = public_image(make_generation, user=owner)
+    reason = "Too close to a living artist's signed series. " * 11
+
+    moderation_hide(moderator=staff, target=image, reason=reason)
+
+    [notice] = Notification.objects.filter(recipient=owner, kind=Notification.Kind.MODERATION)
+    assert len(notice.message) == 500 and notice.message.endswith("…")
+    assert ModerationAction.objects.get().reason == reason.strip()[:500]
