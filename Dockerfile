@@ -54,7 +54,8 @@ USER 10001:10001
 EXPOSE 8000
 
 # Liveness only (/api/health answers while the process does); readiness (/api/ready) is for the orchestrator.
+# config/probe.py: http.client (slim has no curl), a Host that Django accepts, redirects not followed.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request as u; u.urlopen('http://127.0.0.1:%s/api/health' % os.environ.get('PORT', '8000'), timeout=4)"]
+    CMD ["python", "-m", "config.probe", "/api/health"]
 
 CMD ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi"]

@@ -54,6 +54,9 @@ keepalive = 5  # behind nginx's upstream keepalive
 # A worker is restarted after this many requests (with jitter, so they do not all restart together).
 max_requests = env_int("GUNICORN_MAX_REQUESTS", 2000)
 max_requests_jitter = max_requests // 10
+# gunicorn >= 25 opens a control socket under $HOME/.gunicorn: the image's user has no writable home (and
+# Kubernetes mounts the root read-only); signals (HUP, TTIN/TTOU) do the same job.
+control_socket_disable = True
 # Behind nginx or a Kubernetes ingress, which set X-Forwarded-*; the network keeps anyone else out.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
 
