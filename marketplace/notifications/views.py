@@ -1,21 +1,31 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
+from marketplace.core.htmx import render_page, wants_fragment
 from marketplace.core.types import HtmxHttpRequest
+from marketplace.notifications.forms import NotificationSettingsForm
 from marketplace.notifications.models import Notification
-from marketplace.notifications.services import notification_mark_all_read, notification_mark_read
+from marketplace.notifications.services import (
+    notification_mark_all_read,
+    notification_mark_read,
+    notification_settings_update,
+)
 
 PER_PAGE = 20
 
 
 def _inbox_page(request: HtmxHttpRequest, number) -> Page:
-    return Paginator(request.user.notifications.all(), PER_PAGE).get_page(number)
+    # The avatar and the grouped message need only the latest actor: one join, whatever the page holds.
+    return Paginator(request.user.notifications.select_related("actor"), PER_PAGE).get_page(number)
 
 
 def _after_change(request: HtmxHttpRequest):
@@ -31,7 +41,8 @@ def _after_change(request: HtmxHttpRequest):
 @login_required
 @require_GET
 def notification_list(request: HtmxHttpRequest):
-    return render(request, "notifications/list.html", {"page": _inbox_page(request, request.GET.get("page"))})
+    page = _inbox_page(request, request.GET.get("page"))
+    return render_page(request, "notifications/list.html", {"page": page}, fragment="notification-list")
 
 
 @login_required
@@ -51,8 +62,44 @@ def mark_read(request: HtmxHttpRequest, pk: int):
     return _after_change(request)
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_open(request: HtmxHttpRequest, pk: int):
+    """Mark one of your notices read and go to what it is about (a page on this site only)."""
+    try:
+        notification = notification_mark_read(user=request.user, notification_id=pk)
+    except Notification.DoesNotExist:
+        raise Http404 from None
+    link = notification.link
+    # Links are written by our own services, but a stored value is still not trusted as a redirect target.
+    if link and url_has_allowed_host_and_scheme(link, allowed_hosts={request.get_host()},
+                                                require_https=request.is_secure()):
+        return redirect(link)
+    return redirect("notifications:list")
+
+
 @never_cache
 @login_required
 @require_GET
 def bell(request: HtmxHttpRequest):
+    """The bell alone, for its poll and notificationsChanged: one COUNT, never cached."""
     return render(request, "components/bell.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_settings(request: HtmxHttpRequest):
+    form = NotificationSettingsForm(request.POST or None, user=request.user)
+    saved = False
+    if request.method == "POST" and form.is_valid():
+        notification_settings_update(user=request.user, choices=form.choices())
+        if not wants_fragment(request):
+            messages.success(request, _("Saved. Your notification settings are updated."))
+            return redirect("notifications:settings")
+        saved = True
+        form = NotificationSettingsForm(user=request.user)  # the saved values, as the page will show them
+    status = 422 if form.is_bound and not form.is_valid() else 200
+    return render_page(
+        request, "notifications/settings.html", {"form": form, "saved": saved},
+        fragment="settings-form", status=status,
+    )

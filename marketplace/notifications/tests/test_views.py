@@ -34,7 +34,8 @@ def test_list_shows_own_notifications_newest_first(client, user, make_user):
     body = client.get(reverse("notifications:list")).content.decode()
     assert "Not for Ada" not in body
     assert body.index("Read already") < body.index("Newer news") < body.index("Older news")
-    assert '<a href="/generations/7/">Newer news</a>' in body
+    open_url = reverse("notifications:open", kwargs={"pk": newer.pk})
+    assert f'<a href="{open_url}" data-testid="notification-link">Newer news</a>' in body
     assert body.count('class="unread"') == 2
     assert reverse("notifications:mark-read", kwargs={"pk": newer.pk}) in body
     assert "Mark all as read" in body
