@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -94,6 +94,19 @@ def target_label(target) -> str:
     return gettext("Deleted object")
 
 
+class EveryReport(admin.SimpleListFilter):
+    """?view=all: the switch from the grouped queue to the list of every report (see changelist_view)."""
+
+    title = gettext_lazy("list")
+    parameter_name = "view"
+
+    def lookups(self, request, model_admin):
+        return [("all", gettext_lazy("Every report"))]
+
+    def queryset(self, request, queryset):
+        return queryset
+
+
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
     """The moderation queue: open reports, one row per reported object, newest first.
@@ -104,7 +117,8 @@ class ReportAdmin(admin.ModelAdmin):
     """
 
     list_display = ("created_at", "reporter", "reason", "target_type", "target_id", "status", "resolved_by")
-    list_filter = ("status", "reason", "target_type")
+    list_filter = (EveryReport, "status", "reason", "target_type")
+    actions = ("hide_reported", "dismiss_reported")
     search_fields = ("reporter__username", "reporter__email", "note")
     list_select_related = ("reporter", "target_type", "resolved_by")
     date_hierarchy = "created_at"
@@ -118,6 +132,46 @@ class ReportAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.action(description=gettext_lazy("Hide the reported objects…"))
+    def hide_reported(self, request, queryset):
+        return self._moderate_selected(request, queryset, ModerationAction.Action.HIDE)
+
+    @admin.action(description=gettext_lazy("Dismiss the reports on these objects…"))
+    def dismiss_reported(self, request, queryset):
+        return self._moderate_selected(request, queryset, ModerationAction.Action.DISMISS)
+
+    def _moderate_selected(self, request, queryset, action: str):
+        """Ask why (an intermediate page, like the admin's delete confirmation), then call the service once
+        per reported object."""
+        pairs = set(queryset.values_list("target_type", "target_id"))
+        targets = []
+        for type_id, target_id in sorted(pairs):
+            model = ContentType.objects.get_for_id(type_id).model_class()
+            target = model._base_manager.filter(pk=target_id).first()
+            if target is not None:
+                targets.append(target)
+        form = ModerationForm(request.POST if "reason" in request.POST else None)
+        if form.is_valid():
+            act, reason = MODERATION_ACTIONS[action], form.cleaned_data["reason"]
+            try:
+                for target in targets:
+                    act(moderator=request.user, target=target, reason=reason)
+            except NotAllowed:
+                raise PermissionDenied from None
+            done = {
+                ModerationAction.Action.HIDE: gettext("Hid %(count)d objects; their owners have been told why."),
+                ModerationAction.Action.DISMISS: gettext("Dismissed the reports on %(count)d objects."),
+            }[action]
+            self.message_user(request, done % {"count": len(targets)}, messages.SUCCESS)
+            return None
+        context = self._context(
+            request, title=dict(ModerationAction.Action.choices)[action], action=action, form=form,
+            targets=[(target_label(target), target_state(target)) for target in targets],
+            selected=request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            action_name=request.POST.get("action", ""), select_across=request.POST.get("select_across", "0"),
+        )
+        return TemplateResponse(request, "admin/community/report/moderate_selected.html", context)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
@@ -134,11 +188,9 @@ class ReportAdmin(admin.ModelAdmin):
         return {**self.admin_site.each_context(request), "opts": self.model._meta, **extra}
 
     def changelist_view(self, request, extra_context=None):
-        if "all" in request.GET or not self.has_view_permission(request):
-            # The plain list keeps the admin's filters, search and paging; drop our own switch first.
-            if "all" in request.GET:
-                request.GET = request.GET.copy()
-                del request.GET["all"]
+        # Any filter, search, sort or ?view=all asks for the plain list of reports, which keeps the
+        # admin's own filters, paging and actions; the bare address is the grouped queue.
+        if set(request.GET) - {"page"} or request.method == "POST" or not self.has_view_permission(request):
             return super().changelist_view(request, extra_context)
         page = Paginator(moderation_queue_groups(), QUEUE_PER_PAGE).get_page(request.GET.get("page"))
         entries = moderation_queue_entries(page.object_list)
@@ -149,7 +201,6 @@ class ReportAdmin(admin.ModelAdmin):
             entry.is_hidden = entry.target is not None and entry.target.hidden_at is not None
         context = self._context(
             request, title=gettext("Moderation queue"), entries=entries, page_obj=page,
-            all_url=f"{reverse('admin:community_report_changelist')}?all=1",
         )
         return TemplateResponse(request, "admin/community/report/queue.html", context)
 

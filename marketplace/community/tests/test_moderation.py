@@ -97,7 +97,7 @@ def test_every_report_one_by_one_is_a_read_only_list(client, staff, image, repor
     report = report_create(reporter=reporters[0], target=image, reason=Report.Reason.SPAM)
     client.force_login(staff)
 
-    response = client.get(QUEUE + "?all=1")
+    response = client.get(QUEUE + "?view=all")
 
     assert response.status_code == 200 and "reporter0" in response.content.decode()
     change = client.get(reverse("admin:community_report_change", args=[report.pk]))
@@ -105,6 +105,56 @@ def test_every_report_one_by_one_is_a_read_only_list(client, staff, image, repor
     assert client.get(reverse("admin:community_report_add")).status_code == 403
     assert client.post(reverse("admin:community_report_delete", args=[report.pk]), {"post": "yes"}).status_code == 403
     assert Report.objects.filter(pk=report.pk).exists()
+
+
+def test_filters_on_the_list_of_every_report_stay_on_that_list(client, staff, image, reporters):
+    report_create(reporter=reporters[0], target=image, reason=Report.Reason.SPAM)
+    client.force_login(staff)
+    html = client.get(QUEUE, {"view": "all", "reason__exact": "spam"}).content.decode()
+    assert 'id="changelist"' in html and 'data-testid="moderation-queue"' not in html
+    assert "view=all" in html[html.index('id="changelist-filter"'):]
+
+
+def test_selected_reports_are_hidden_after_asking_why(
+    client, staff, owner, image, style, reporters, django_capture_on_commit_callbacks
+):
+    on_image = [report_create(reporter=r, target=image, reason=Report.Reason.SPAM) for r in reporters[:2]]
+    on_style = report_create(reporter=reporters[2], target=style, reason=Report.Reason.STOLEN)
+    client.force_login(staff)
+    selected = {"action": "hide_reported", "_selected_action": [r.pk for r in [*on_image, on_style]], "index": 0}
+
+    ask = client.post(QUEUE + "?view=all", selected)
+    assert ask.status_code == 200
+    html = ask.content.decode()
+    assert "heron at dusk" in html and "Ink Wash" in html and 'name="reason"' in html
+    blank = client.post(QUEUE + "?view=all", {**selected, "reason": " "})
+    assert "Say why: the owner is told, and the record keeps it." in blank.content.decode()
+    assert not ModerationAction.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(QUEUE + "?view=all", {**selected, "reason": "Spam wave"})
+
+    assert done.status_code == 302
+    image.refresh_from_db()
+    style.refresh_from_db()
+    assert image.hidden_at is not None and style.hidden_at is not None
+    assert sorted(ModerationAction.objects.values_list("target_type__model", "reason")) == [
+        ("generation", "Spam wave"), ("style", "Spam wave"),
+    ]  # one record per object, not per report
+    assert not Report.objects.filter(status=Report.Status.OPEN).exists()
+    assert Notification.objects.filter(kind=Notification.Kind.MODERATION).count() == 2
+
+
+def test_selected_reports_can_be_dismissed(client, staff, image, reporters):
+    report = report_create(reporter=reporters[0], target=image, reason=Report.Reason.SPAM)
+    client.force_login(staff)
+
+    client.post(QUEUE + "?view=all", {"action": "dismiss_reported", "_selected_action": [report.pk], "index": 0,
+                                      "reason": "Fine art"})
+
+    image.refresh_from_db()
+    assert image.hidden_at is None and Report.objects.get().status == Report.Status.DISMISSED
+    assert ModerationAction.objects.get().action == ModerationAction.Action.DISMISS
 
 
 def test_hiding_asks_why_first(client, staff, image, reporters):
