@@ -59,6 +59,11 @@ class CommentAdmin(admin.ModelAdmin):
 
 MODERATED_MODELS = {model._meta.model_name: model for model in reportable_models()}
 QUEUE_PER_PAGE = 50
+ACTION_TITLES = {
+    ModerationAction.Action.HIDE: gettext_lazy("Hide"),
+    ModerationAction.Action.DISMISS: gettext_lazy("Dismiss the reports"),
+    ModerationAction.Action.RESTORE: gettext_lazy("Restore"),
+}
 
 
 class ModerationForm(forms.Form):
@@ -166,7 +171,7 @@ class ReportAdmin(admin.ModelAdmin):
             self.message_user(request, done % {"count": len(targets)}, messages.SUCCESS)
             return None
         context = self._context(
-            request, title=dict(ModerationAction.Action.choices)[action], action=action, form=form,
+            request, title=ACTION_TITLES[action], action=action, form=form,
             targets=[(target_label(target), target_state(target)) for target in targets],
             selected=request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
             action_name=request.POST.get("action", ""), select_across=request.POST.get("select_across", "0"),
@@ -249,7 +254,7 @@ class ReportAdmin(admin.ModelAdmin):
                 self.message_user(request, done % {"what": target_label(target)}, messages.SUCCESS)
                 return redirect("admin:community_report_changelist")
         context = self._context(
-            request, title=dict(ModerationAction.Action.choices)[action], action=action, form=form,
+            request, title=ACTION_TITLES[action], action=action, form=form,
             target=target, label=target_label(target), state=target_state(target), link=moderation_link(target),
             reports=reports[:50], history=ModerationAction.objects.filter(
                 target_type=target_type, target_id=target.pk
