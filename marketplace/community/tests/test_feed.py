@@ -285,6 +285,8 @@ def test_following_tab_for_visitors_links_to_login(client, db):
     assert f'href="{login}?next=/feed/%3Ftab%3Dfollowing" data-testid="tab-following"' in html
     response = client.get(FEED, {"tab": "following"})
     assert response.status_code == 302 and response["Location"].startswith(login)
+    fragment = client.get(FEED, {"tab": "following"}, headers=HTMX)
+    assert fragment["HX-Redirect"] == f"{login}?next=/feed/%3Ftab%3Dfollowing"
 
 
 def test_following_empty_state_suggests_artists_to_follow(client, make_user, make_style, follower, artist):

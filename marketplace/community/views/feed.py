@@ -1,5 +1,6 @@
 from django.contrib.auth.views import redirect_to_login
 from django.views.decorators.http import require_GET
+from django_htmx.http import HttpResponseClientRedirect
 
 from marketplace.community.feed import FeedTagsForm, Tab, artists_to_follow, feed_page
 from marketplace.core.htmx import render_page
@@ -15,7 +16,9 @@ def feed(request: HtmxHttpRequest):
     """
     tab = Tab(request.GET["tab"]) if request.GET.get("tab") in Tab.values else Tab.LATEST
     if tab == Tab.FOLLOWING and not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
+        to_login = redirect_to_login(request.get_full_path())
+        # htmx would follow a plain redirect and swap the login page into the feed; send the browser there.
+        return HttpResponseClientRedirect(to_login.url) if request.htmx else to_login
     tags = FeedTagsForm(request.GET)
     cursor = request.GET.get("cursor")
     page = feed_page(tab=tab, viewer=request.user, tags=tags, cursor=cursor)
