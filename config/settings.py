@@ -38,6 +38,8 @@ if not DEBUG:
         )
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop")
+# Rotating SECRET_KEY (README, "Run it for real"): the previous key stays here until sessions signed with it expire.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Workers authenticate to the webhook API with this bearer token.
