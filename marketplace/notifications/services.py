@@ -3,11 +3,13 @@ so this app imports none of the apps it reports on."""
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -20,6 +22,7 @@ from marketplace.notifications.models import (
 )
 
 Kind = Notification.Kind
+logger = logging.getLogger(__name__)
 
 
 def grouped_message(*, kind: str, actor_name: str, others: int, subject: str = "") -> str:
@@ -65,8 +68,14 @@ def notification_settings_update(*, user, choices: dict[str, tuple[bool, bool]])
 
 def _send_email(*, recipient, subject: str, message: str, link: str) -> None:
     url = f"{settings.SITE_URL.rstrip('/')}{link}" if link.startswith("/") else link
-    body = f"{message}\n\n{url}\n\n" + _("You can change which emails you get on your profile.")
-    send_mail(subject, body, None, [recipient.email], fail_silently=True)
+    settings_url = f"{settings.SITE_URL.rstrip('/')}{reverse('notifications:settings')}"
+    body = f"{message}\n\n{url}\n\n" + _("Choose which emails you get: %(url)s") % {"url": settings_url}
+    # After commit, nothing can be undone: a failing mail server is logged, never raised into the request.
+    # (fail_silently is deprecated since Django 6.1.)
+    try:
+        send_mail(subject, body, None, [recipient.email])
+    except Exception:
+        logger.exception("could not email notification to user %s", recipient.pk)
 
 
 def notification_create(
