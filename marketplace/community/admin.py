@@ -84,6 +84,8 @@ def target_state(target) -> str:
         return gettext("Deleted by its owner")
     if isinstance(target, Generation) and target.visibility != Generation.Visibility.PUBLIC:
         return gettext("Private")
+    if isinstance(target, Generation) and target.style.hidden_at is not None:
+        return gettext("Hidden with its style")
     if isinstance(target, Style) and not target.is_live:
         return gettext("Not listed")
     return gettext("Visible")
@@ -218,6 +220,8 @@ class ReportAdmin(admin.ModelAdmin):
             queryset = model._base_manager.filter(hidden_at__isnull=False).order_by("-hidden_at")
             if model is Comment:
                 queryset = queryset.select_related("generation")
+            elif model is Generation:
+                queryset = queryset.select_related("style")
             hidden += list(queryset[:200])
         hidden.sort(key=lambda obj: obj.hidden_at, reverse=True)
         rows = [

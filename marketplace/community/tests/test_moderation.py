@@ -345,3 +345,14 @@ def test_a_reason_of_500_characters_still_reaches_the_owner(postgres, make_user,
     [notice] = Notification.objects.filter(recipient=owner, kind=Notification.Kind.MODERATION)
     assert len(notice.message) == 500 and notice.message.endswith("…")
     assert ModerationAction.objects.get().reason == reason.strip()[:500]
+
+
+def test_the_queue_says_when_an_image_is_hidden_with_its_style(client, staff, image, style, reporters):
+    report_create(reporter=reporters[0], target=image, reason=Report.Reason.EXPLICIT)
+    moderation_hide(moderator=staff, target=style, reason="Explicit training set")
+    client.force_login(staff)
+
+    html = client.get(QUEUE).content.decode()
+
+    row = html[html.index(f'data-target="generation-{image.pk}"'):]
+    assert "Hidden with its style" in row[:row.index("</tr>")]
