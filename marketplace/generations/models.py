@@ -121,7 +121,7 @@ class Generation(TimeStampedModel):
         return f"#{self.pk} {self.style} – {self.prompt[:40]}"
 
     def get_absolute_url(self) -> str:
-        return reverse("generations:detail", kwargs={"pk": self.pk})
+        return reverse("community:image", kwargs={"pk": self.pk})
 
     @property
     def width(self) -> int:

@@ -8,7 +8,6 @@ urlpatterns = [
     path("generate/", views.generate, name="generate"),
     path("generate/cost/", views.cost, name="cost"),
     path("generations/", views.mine, name="mine"),
-    path("generations/<int:pk>/", views.detail, name="detail"),
     path("generations/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("generations/<int:pk>/visibility/", views.visibility, name="visibility"),
     path("generations/<int:pk>/delete/", views.delete, name="delete"),

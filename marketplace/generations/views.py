@@ -3,14 +3,15 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from marketplace.core.exceptions import ServiceError
-from marketplace.core.htmx import render_page, wants_fragment
+from marketplace.core.htmx import render_page
 from marketplace.core.types import HtmxHttpRequest
 from marketplace.generations.forms import GenerateForm, cost_context, form_context
 from marketplace.generations.models import GENERATION_LIFECYCLE, Generation
@@ -24,6 +25,7 @@ from marketplace.generations.status import generation_status_for_owner
 from marketplace.styles.models import Style
 
 GALLERY_PAGE_SIZE = 24
+JOB_CARD = "generations/_job_card.html"
 
 
 def remix_initial(request) -> dict:
@@ -63,7 +65,7 @@ def _submitted(request: HtmxHttpRequest, generation: Generation, form: GenerateF
     """The new job card goes on top of #jobs; a fresh form (a new request key) replaces the used one."""
     request.user.refresh_from_db(fields=["token_balance"])
     context = {
-        **job_context(generation), "is_owner": True, "form": form.fresh_for(generation),
+        **job_context(generation), "form": form.fresh_for(generation),
         **cost_context(request.user, generation.style, generation.aspect_ratio),
     }
     response = render(request, "generations/submitted.html", context)
@@ -86,14 +88,15 @@ def job_context(generation: Generation) -> dict:
             "finished": GENERATION_LIFECYCLE.is_finished(generation)}
 
 
-@require_GET
-def detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    generation = get_object_or_404(Generation.objects.visible_to(request.user).select_related("user", "style"), pk=pk)
-    is_owner = generation.user_id == request.user.pk
-    context = {**job_context(generation), "is_owner": is_owner}
-    # Only the owner's page polls its job card; anyone else always gets the whole page.
-    response = render_page(request, "generations/detail.html", context, fragment="job-card" if is_owner else None)
-    if is_owner and wants_fragment(request) and context["finished"]:
+def job_card_response(request: HtmxHttpRequest, generation: Generation) -> HttpResponse:
+    """The owner's job card as its own fragment (polled every 2 s from the image's page and the generate page).
+
+    Once the job is over the answer is 286, which stops htmx polling, and the token badge and the bell
+    are told to refresh (a failed job was refunded; a finished one brought a notice).
+    """
+    context = job_context(generation)
+    response = render(request, JOB_CARD, context)
+    if context["finished"]:
         response.status_code = HttpResponseStopPolling.status_code  # 286: htmx stops polling
         trigger_client_event(response, "tokensChanged")
         trigger_client_event(response, "notificationsChanged")
@@ -109,9 +112,9 @@ def cancel(request: HtmxHttpRequest, pk: int):
         raise Http404 from None
     except ServiceError as exc:
         messages.error(request, exc.message)
-        return redirect("generations:detail", pk=pk)
+        return redirect(Generation(pk=pk))
     if request.htmx:
-        response = render(request, "generations/detail.html#job-card", {**job_context(generation), "is_owner": True})
+        response = render(request, JOB_CARD, job_context(generation))
         return trigger_client_event(response, "tokensChanged")
     messages.success(request, _("Cancelled; %(n)s tokens refunded.") % {"n": generation.cost})
     return redirect(generation)
@@ -138,10 +141,19 @@ def visibility(request: HtmxHttpRequest, pk: int):
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("generations:mine")
+    if request.htmx and request.POST.get("card") == "job":
+        return render(request, JOB_CARD, job_context(generation))
     if request.htmx:
         return render(request, "generations/mine.html#gallery-item", {"generation": generation})
     messages.success(request, _("Published to the feed.") if public else _("Withdrawn from the feed."))
-    return redirect("generations:mine")
+    return redirect(_safe_next(request) or "generations:mine")
+
+
+def _safe_next(request: HtmxHttpRequest) -> str:
+    """The page a plain form came from (the image's page), if it is on this site."""
+    target = request.POST.get("next", "")
+    ok = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return target if ok else ""
 
 
 @login_required
