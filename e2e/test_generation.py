@@ -53,9 +53,9 @@ def test_buyer_generates_watches_it_finish_and_publishes(site: str, page: Page, 
     # The finished card is no dead end: publish from it in place, then open the image's page.
     card.get_by_test_id("job-actions").get_by_role("button", name="Publish to feed").click()
     expect(card.get_by_role("button", name="Withdraw from feed")).to_be_visible()
-    expect(card.get_by_role("link", name="Download")).to_have_attribute("download", "")
+    expect(card.get_by_role("button", name="Download")).to_have_attribute("download", "")
     assert page.evaluate("window.notReloaded === true")
-    card.get_by_role("link", name="Open").click()
+    card.get_by_role("button", name="Open").click()
     expect(page.get_by_test_id("image-page")).to_be_visible()
     expect(page.get_by_role("button", name="Withdraw from feed")).to_be_visible()
     page.goto(f"{site}/feed/")

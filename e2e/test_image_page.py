@@ -1,0 +1,84 @@
+"""A signed-in visitor on someone's image: likes it, writes a comment while the counter follows, posts it
+without a reload, loads the older comments, and copies the link."""
+
+from django.contrib.auth import get_user_model
+from playwright.sync_api import Page, expect
+
+from marketplace.community.models import Comment
+from marketplace.generations.models import Generation
+from marketplace.styles.models import Style
+
+
+def seed_image(comments: int = 0) -> Generation:
+    users = get_user_model().objects
+    artist = users.create_user(username="lena", email="lena@example.com", password="x-long-secret-1", role="artist")
+    maker = users.create_user(username="noor", email="noor@example.com", password="x-long-secret-2",
+                              display_name="Noor")
+    style = Style.objects.create(
+        artist=artist, name="Teal Study", slug="teal-study", price_per_generation=3, commercial_use=True,
+        credit_required=False, training_status="completed",
+    )
+    image = Generation.objects.create(
+        user=maker, style=style, prompt="lighthouse, dusk", aspect_ratio="1:1", seed=7, cost=3,
+        status=Generation.Status.COMPLETED, visibility=Generation.Visibility.PUBLIC, image="generations/out.png",
+    )
+    Comment.objects.bulk_create(Comment(user=artist, generation=image, body=f"older {n}") for n in range(comments))
+    users.create_user(username="sam", email="sam@example.com", password="a-long-secret-42", display_name="Sam")
+    return image
+
+
+def log_in(page: Page, site: str, next_url: str) -> None:
+    page.goto(f"{site}/accounts/login/?next={next_url}")
+    page.get_by_label("Email").fill("sam@example.com")
+    page.get_by_label("Password").fill("a-long-secret-42")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{site}{next_url}")
+
+
+def test_a_visitor_likes_comments_and_copies_the_link_without_a_reload(site: str, page: Page):
+    image = seed_image(comments=21)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    log_in(page, site, image.get_absolute_url())
+    page.evaluate("window.notReloaded = true")
+    expect(page.get_by_test_id("image-maker")).to_have_text("Noor")
+    expect(page.get_by_test_id("image-style")).to_have_text("Teal Study")
+
+    # The like toggles in place.
+    expect(page.get_by_test_id("like-count")).to_have_text("0")
+    page.get_by_test_id("like-button").click()
+    expect(page.get_by_test_id("like-count")).to_have_text("1")
+    expect(page.get_by_test_id("like-button")).to_have_attribute("aria-pressed", "true")
+
+    # Twenty comments, then the rest on request.
+    comments = page.get_by_test_id("comment")
+    expect(comments).to_have_count(20)
+    expect(page.get_by_test_id("comment-count")).to_have_text("21 comments")
+    page.get_by_test_id("comments-more").click()
+    expect(comments).to_have_count(21)
+    expect(page.get_by_test_id("comments-more")).to_have_count(0)
+
+    # The counter follows the typing; the comment lands at the end, the form empties, the count goes up.
+    box = page.get_by_label("Add a comment")
+    expect(page.get_by_test_id("comment-counter")).to_have_text("0 / 500")
+    box.press_sequentially("Lovely light")
+    expect(page.get_by_test_id("comment-counter")).to_have_text("12 / 500")
+    page.get_by_test_id("comment-submit").click()
+    expect(comments).to_have_count(22)
+    expect(comments.last.get_by_test_id("comment-body")).to_have_text("Lovely light")
+    expect(page.get_by_test_id("comment-count")).to_have_text("22 comments")
+    expect(page.get_by_label("Add a comment")).to_have_value("")
+    expect(page.get_by_test_id("comment-counter")).to_have_text("0 / 500")
+
+    # A comment of only spaces is refused next to the form.
+    page.get_by_label("Add a comment").fill("   ")
+    page.get_by_test_id("comment-submit").click()
+    expect(page.get_by_test_id("comment-error")).to_have_text("Write something before posting.")
+    expect(comments).to_have_count(22)
+
+    # Copy link says it worked, and the clipboard holds the page's address.
+    page.get_by_test_id("copy-link").click()
+    expect(page.get_by_test_id("copy-link-feedback")).to_have_text("Link copied")
+    assert page.evaluate("navigator.clipboard.readText()") == f"{site}{image.get_absolute_url()}"
+
+    assert page.evaluate("window.notReloaded === true")
+    assert Comment.objects.filter(body="Lovely light", user__username="sam").exists()
