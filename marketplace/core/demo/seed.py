@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from marketplace.accounts.models import User
 from marketplace.accounts.services import user_grant_welcome_bonus
 from marketplace.community.models import Comment, Follow, Like
+from marketplace.community.services import comment_create, follow_toggle, like_toggle
 from marketplace.core.demo import art, content
 from marketplace.generations.models import Generation
 from marketplace.generations.pricing import generation_cost
@@ -201,21 +202,27 @@ def _community(users: list[User], artists: list[User], generations: list[Generat
         for rank, user in enumerate(users):
             # Roughly three in five people like any picture, a different three each time.
             if user != generation.user and (number * 7 + rank * 3) % 5 < 3:
-                created["likes"] += Like.objects.get_or_create(user=user, generation=generation)[1]
+                # Through the service, so owners get the grouped "… and 2 others liked" notices once.
+                is_new = not Like.objects.filter(user=user, generation=generation).exists()
+                like_toggle(user=user, generation_id=generation.pk, like=True)
+                created["likes"] += is_new
         if number % 3 == 2:
             continue
         commenter = next(u for u in users[number % len(users):] + users if u != generation.user)
         body = content.COMMENTS[number % len(content.COMMENTS)]
         thread = [(commenter, body)] + ([(generation.user, content.OWNER_REPLY)] if number % 4 == 0 else [])
         for minutes, (author, text) in enumerate(thread, start=1):
-            comment, made = Comment.objects.get_or_create(user=author, generation=generation, body=text)
-            if made:
+            comment = Comment.objects.filter(user=author, generation=generation, body=text).first()
+            if comment is None:
+                comment = comment_create(user=author, generation_id=generation.pk, body=text)
                 _backdate(comment, generation.finished_at + timedelta(minutes=minutes * 17))
                 created["comments"] += 1
     for follower in users:
         followed = artists if not follower.is_artist else [artists[(artists.index(follower) + 1) % len(artists)]]
         for artist in followed:
-            created["follows"] += Follow.objects.get_or_create(follower=follower, following=artist)[1]
+            is_new = not Follow.objects.filter(follower=follower, following=artist).exists()
+            follow_toggle(follower=follower, following_id=artist.pk, follow=True)
+            created["follows"] += is_new
 
 
 def _notify(spec: content.DemoStyle, style: Style, index: int, created: Counter) -> None:
