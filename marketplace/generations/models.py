@@ -44,13 +44,13 @@ class GenerationQuerySet(models.QuerySet):
         """Everything components/generation_card.html reads, in one query; with a signed-in
         viewer also `liked` (whether they like it) for the like button."""
         # Counted in subqueries: joining likes and comments together would multiply rows.
-        def count(model_name: str):
+        def count(model_name: str, **match):
             model = apps.get_model("community", model_name)
-            counted = model.objects.filter(generation=OuterRef("pk")).order_by().values("generation")
+            counted = model.objects.filter(generation=OuterRef("pk"), **match).order_by().values("generation")
             return Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")), 0)
 
         cards = self.select_related("user", "style__artist").annotate(
-            like_count=count("Like"), comment_count=count("Comment")
+            like_count=count("Like"), comment_count=count("Comment", hidden_at__isnull=True)
         )
         if viewer is not None and viewer.is_authenticated:
             mine = apps.get_model("community", "Like").objects.filter(generation=OuterRef("pk"), user=viewer)

@@ -235,3 +235,40 @@ def test_a_hidden_comment_is_gone_for_others_and_there_for_its_author_and_staff(
         assert list(Comment.objects.visible_to(viewer).filter(generation=image)) == [kept]
     for viewer in (author, staff):
         assert list(Comment.objects.visible_to(viewer).filter(generation=image)) == [hidden, kept]
+
+
+def test_a_hidden_comment_is_gone_from_the_image_page_for_others(client, image, owner, stranger, staff, make_user):
+    author = make_user(username="kit")
+    hidden = Comment.objects.create(user=author, generation=image, body="rude words")
+    Comment.objects.create(user=stranger, generation=image, body="lovely light")
+    moderation_hide(moderator=staff, target=hidden, reason="Harassment")
+    url = image.get_absolute_url()
+
+    for viewer in (None, stranger, owner):
+        html = page(client, url, viewer)
+        assert "lovely light" in html and "rude words" not in html and f'id="comment-{hidden.pk}"' not in html
+    for viewer in (author, staff):
+        html = page(client, url, viewer)
+        assert "rude words" in html and "Hidden by a moderator" in html
+
+
+def test_the_image_page_links_to_reports_for_others_only(client, image, owner, stranger):
+    comment = Comment.objects.create(user=owner, generation=image, body="thanks for looking")
+    report_image = reverse("community:report", args=["generation", image.pk])
+    report_comment = reverse("community:report", args=["comment", comment.pk])
+
+    html = page(client, image.get_absolute_url(), stranger)
+    assert report_image in html and report_comment in html
+    html = page(client, image.get_absolute_url(), owner)
+    assert report_image not in html and report_comment not in html
+
+
+def test_hidden_comments_are_not_counted_on_cards_or_the_image_page(client, image, stranger, staff, make_user):
+    hidden = Comment.objects.create(user=make_user(), generation=image, body="rude words")
+    Comment.objects.create(user=stranger, generation=image, body="lovely light")
+    moderation_hide(moderator=staff, target=hidden, reason="Harassment")
+
+    for url in (FEED, HOME, image.user.get_absolute_url()):
+        html = page(client, url, stranger)
+        assert "1 comment" in html and "2 comments" not in html, url
+    assert 'data-testid="comment-count">1 comment<' in page(client, image.get_absolute_url(), stranger)
