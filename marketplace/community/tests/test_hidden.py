@@ -78,6 +78,13 @@ def test_a_hidden_image_leaves_the_feed_home_and_artist_page(client, image, othe
             assert other_image.get_absolute_url() in html, (url, viewer)  # the rest stays
 
 
+def test_a_hidden_image_leaves_more_in_this_style(client, image, other_image, stranger, staff):
+    assert image.get_absolute_url() in page(client, other_image.get_absolute_url(), stranger)
+    moderation_hide(moderator=staff, target=image, reason="Stolen")
+    for viewer in (None, stranger):
+        assert image.get_absolute_url() not in page(client, other_image.get_absolute_url(), viewer)
+
+
 def test_a_hidden_image_leaves_the_following_feed(client, image, owner, stranger, staff):
     follow_toggle(follower=stranger, following_id=owner.pk, follow=True)
     assert "lantern festival" in page(client, f"{FEED}?tab=following", stranger)
