@@ -296,3 +296,6 @@ LOGGING = {
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/semantic.html"
+# How often an open page asks for the unread count (a gentle poll; own actions update the bell at once).
+NOTIFICATION_POLL_SECONDS = int(os.environ.get("NOTIFICATION_POLL_SECONDS", "30"))
+

@@ -1,10 +1,13 @@
 from functools import cache
 
+from django.conf import settings
+
 
 def unread_notifications(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"unread_notifications": 0}
+    poll = settings.NOTIFICATION_POLL_SECONDS
 
     # A memoised callable rather than a SimpleLazyObject: templates call it,
     # so pages that never show the bell pay no query, pages that do pay one,
@@ -14,4 +17,4 @@ def unread_notifications(request) -> dict:
     def count() -> int:
         return user.notifications.filter(is_read=False).count()
 
-    return {"unread_notifications": count}
+    return {"unread_notifications": count, "notification_poll_seconds": poll}
