@@ -285,3 +285,8 @@ def test_an_unfinished_job_card_has_no_action_row(client, user, trained_style, f
     html = response.content.decode()
     assert 'class="job-card"' in html and 'data-testid="job-actions"' not in html
     assert page(client, generation, headers=HTMX)[1].count("job-actions") == 0
+
+
+def test_the_old_address_redirects_to_the_image_page(client, image):
+    response = client.get(f"/generations/{image.pk}/")
+    assert response.status_code == 301 and response["Location"] == image.get_absolute_url()
