@@ -274,7 +274,10 @@ def test_kubernetes_secret_is_an_example_and_services_are_external_urls():
 
 def load_gunicorn_conf(monkeypatch, **env: str):
     for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_BIND", "PORT", "GUNICORN_TIMEOUT"):
-        monkeypatch.delenv(name, raising=False)
+        # set, then deleted: monkeypatch then restores the variable's absence too (the module exports
+        # GUNICORN_THREADS, which must not leak into later tests' subprocesses)
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     spec = importlib.util.spec_from_file_location("gunicorn_conf_under_test", ROOT / "gunicorn.conf.py")
@@ -301,6 +304,10 @@ def test_gunicorn_numbers_come_from_the_environment(monkeypatch):
     assert (conf.workers, conf.threads, conf.bind) == (3, 8, "0.0.0.0:9000")
     conf = load_gunicorn_conf(monkeypatch, GUNICORN_BIND="unix:/tmp/atelier.sock", GUNICORN_TIMEOUT="60")
     assert (conf.bind, conf.timeout) == ("unix:/tmp/atelier.sock", 60)
+
+
+def test_gunicorn_conf_leaves_no_variable_behind():
+    assert "GUNICORN_THREADS" not in os.environ
 
 
 def test_gunicorn_counts_a_containers_cpu_quota(monkeypatch, tmp_path):
