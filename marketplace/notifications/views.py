@@ -1,7 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page, Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -79,10 +80,14 @@ def notification_open(request: HtmxHttpRequest, pk: int):
 
 
 @never_cache
-@login_required
 @require_GET
 def bell(request: HtmxHttpRequest):
     """The bell alone, for its poll and notificationsChanged: one COUNT, never cached."""
+    if not request.user.is_authenticated:
+        if request.htmx:
+            # Signed out in another tab: a redirect would swap the login page into the bell; 204 swaps nothing.
+            return HttpResponse(status=204)
+        return redirect_to_login(request.get_full_path())
     return render(request, "components/bell.html")
 
 

@@ -32,6 +32,11 @@ def test_pages_send_anonymous_visitors_to_log_in(client, name):
     assert response["Location"].startswith(reverse("account_login"))
 
 
+def test_signed_out_bell_poll_swaps_nothing(client):
+    response = client.get(reverse("notifications:bell"), headers=HTMX)
+    assert response.status_code == 204 and response.content == b""
+
+
 def test_opening_requires_login(client, user):
     notice = notify(user)
     response = client.get(reverse("notifications:open", kwargs={"pk": notice.pk}))
