@@ -1,5 +1,5 @@
 """A signed-in visitor on someone's image: likes it, writes a comment while the counter follows, posts it
-without a reload, loads the older comments, and copies the link."""
+without a reload, loads the rest of the comments, and copies the link."""
 
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
@@ -49,13 +49,9 @@ def test_a_visitor_likes_comments_and_copies_the_link_without_a_reload(site: str
     expect(page.get_by_test_id("like-count")).to_have_text("1")
     expect(page.get_by_test_id("like-button")).to_have_attribute("aria-pressed", "true")
 
-    # Twenty comments, then the rest on request.
     comments = page.get_by_test_id("comment")
-    expect(comments).to_have_count(20)
+    expect(comments).to_have_count(20)  # the oldest twenty of 21
     expect(page.get_by_test_id("comment-count")).to_have_text("21 comments")
-    page.get_by_test_id("comments-more").click()
-    expect(comments).to_have_count(21)
-    expect(page.get_by_test_id("comments-more")).to_have_count(0)
 
     # The counter follows the typing; the comment lands at the end, the form empties, the count goes up.
     box = page.get_by_label("Add a comment")
@@ -63,11 +59,19 @@ def test_a_visitor_likes_comments_and_copies_the_link_without_a_reload(site: str
     box.press_sequentially("Lovely light")
     expect(page.get_by_test_id("comment-counter")).to_have_text("12 / 500")
     page.get_by_test_id("comment-submit").click()
-    expect(comments).to_have_count(22)
+    expect(comments).to_have_count(21)
     expect(comments.last.get_by_test_id("comment-body")).to_have_text("Lovely light")
     expect(page.get_by_test_id("comment-count")).to_have_text("22 comments")
     expect(page.get_by_label("Add a comment")).to_have_value("")
     expect(page.get_by_test_id("comment-counter")).to_have_text("0 / 500")
+
+    # The older ones load above it; the new comment is still last, and there once.
+    page.get_by_test_id("comments-more").click()
+    expect(comments).to_have_count(22)
+    expect(page.get_by_test_id("comments-more")).to_have_count(0)
+    expect(comments.nth(20).get_by_test_id("comment-body")).to_have_text("older 20")
+    expect(comments.last.get_by_test_id("comment-body")).to_have_text("Lovely light")
+    expect(page.get_by_text("Lovely light")).to_have_count(1)
 
     # A comment of only spaces is refused next to the form.
     page.get_by_label("Add a comment").fill("   ")

@@ -52,6 +52,15 @@
     counter.classList.toggle("over", length > max);
   }
 
+  // A comment you posted sits under "Show more comments" until the older ones have loaded; once the
+  // last page brings it in its place, the early copy goes.
+  document.addEventListener("htmx:afterSettle", function () {
+    var posted = document.querySelectorAll("#comments-posted > .comment");
+    Array.prototype.forEach.call(posted, function (comment) {
+      if (document.querySelector("#comment-list > [id='" + comment.id + "']")) comment.remove();
+    });
+  });
+
   document.addEventListener("input", function (event) {
     if (event.target.matches && event.target.matches("textarea[data-counter]")) count(event.target);
   });

@@ -53,7 +53,7 @@ def test_posting_with_htmx_appends_the_comment_resets_the_form_and_counts(
     comment = Comment.objects.get(user=fan)
     assert comment.body == "What lovely light"
     html = response.content.decode()
-    assert '<ol hx-swap-oob="beforeend:#comment-list">' in html and f'id="comment-{comment.pk}"' in html
+    assert '<ol hx-swap-oob="beforeend:#comments-posted">' in html and f'id="comment-{comment.pk}"' in html
     assert html.lstrip().startswith('<form id="comment-form"') and "></textarea>" in html  # a fresh, empty form
     assert 'data-testid="comment-counter"' in html and "0 / 500" in html
     assert 'id="comment-summary" hx-swap-oob="true"' in html and "2 comments" in html
