@@ -92,7 +92,8 @@ def test_unticking_a_box_in_settings_saves_in_place(site: str, page: Page):
     page.get_by_label("Training completed: by email").check()
     page.get_by_role("button", name="Save settings").click()
 
-    expect(page.get_by_test_id("settings-saved")).to_have_text("Saved")
+    expect(page.get_by_role("status")).to_have_text("Saved")  # the page's live region, announced
+    expect(page.get_by_test_id("settings-saved")).to_be_visible()
     expect(page.get_by_label("Likes on your images: in the app")).not_to_be_checked()
     expect(page.get_by_label("Training completed: by email")).to_be_checked()
     assert page.evaluate("window.notReloaded === true")
