@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "marketplace.notifications",
     "marketplace.jobs",
     "marketplace.webhooks",
+    "marketplace.media",
 ]
 
 MIDDLEWARE = [
@@ -236,6 +237,38 @@ STORAGES = {
 # Uploads: training sets are up to 100 files of 10 MB; larger bodies spill to disk.
 DATA_UPLOAD_MAX_NUMBER_FILES = 120
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# --- Media: where files live and how /media/ sends them (marketplace/media) ------------------------------
+# Local disk under MEDIA_ROOT by default; S3 (django-storages) once a bucket or an S3 endpoint is set, so web
+# servers and workers on different machines share files. Either way {{ file.url }} is /media/<name>, the
+# authorising view; MEDIA_SERVE says how that view hands over the bytes it allows:
+#   stream  this process streams them (the default: make run, or gunicorn with nobody in front)
+#   accel   X-Accel-Redirect to nginx's internal /protected-media/ (deploy/nginx/atelier.conf; local disk)
+#   s3      a redirect to a presigned URL valid MEDIA_PRESIGN_SECONDS (the endpoint must be reachable by browsers)
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL", "")
+MEDIA_ON_S3 = bool(AWS_STORAGE_BUCKET_NAME or AWS_S3_ENDPOINT_URL)
+if MEDIA_ON_S3:
+    # Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the instance's role), read by boto3.
+    STORAGES["default"] = {
+        "BACKEND": "marketplace.media.storage.S3MediaStorage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME or "atelier-media",
+            "endpoint_url": AWS_S3_ENDPOINT_URL or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "file_overwrite": False,
+            "default_acl": None,
+            "querystring_auth": True,
+            "signature_version": "s3v4",  # presigned URLs carry X-Amz-Expires, honoured by every S3 clone
+        },
+    }
+MEDIA_SERVE = os.environ.get("MEDIA_SERVE", "stream")
+if MEDIA_SERVE not in {"stream", "accel", "s3"} or (MEDIA_SERVE == "s3" and not MEDIA_ON_S3):
+    raise ImproperlyConfigured(
+        f"MEDIA_SERVE={MEDIA_SERVE!r}: use stream, accel (nginx, local disk) or s3 (with AWS_STORAGE_BUCKET_NAME)"
+    )
+MEDIA_ACCEL_PREFIX = "/protected-media/"
+MEDIA_PRESIGN_SECONDS = 60
 
 # --- Marketplace rules ----------------------------------------------------
 ARTIST_SHARE_PERCENT = int(os.environ.get("ARTIST_SHARE_PERCENT", "70"))
