@@ -53,6 +53,7 @@ SEED = textwrap.dedent("""
         f"style-{{style.pk}}.json",
         ContentFile(dump_signature(learn_signature([imagefiles.png(colour=(20, 140, 150))]))),
     )
+    print("model", style.pk, style.model_path.name)
     for visibility, colour in (("public", (200, 40, 40)), ("private", (40, 40, 200))):
         generation = Generation.objects.create(
             user=buyer, style=style, prompt=visibility, aspect_ratio="1:1", seed=1, cost=3,
@@ -156,6 +157,7 @@ def stack(tmp_path_factory):
         names = dict(line.split(" ", 1) for line in manage("shell", "-c", SEED).splitlines() if " " in line)
         style_pk, public = names["public"].split()
         _, private = names["private"].split()
+        _, model = names["model"].split()
         logs = open(base / "gunicorn.log", "w")  # noqa: SIM115  (closed with the stack)
         processes.append(subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.wsgi"],
@@ -172,7 +174,7 @@ def stack(tmp_path_factory):
         ))
         wait_for_port(port, processes[-1])
         yield {"site": site, "port": port, "public": public, "private": private, "style": style_pk,
-               "static": static}
+               "model": model, "static": static}
     finally:
         for process in reversed(processes):
             process.terminate()
@@ -219,8 +221,10 @@ def test_a_buyer_generates_and_sees_the_image_sent_by_nginx(stack, https_page: P
     assert response.headers["server"] == "nginx"
     assert response.headers["content-type"] == "image/png"
     assert response.headers["x-content-type-options"] == "nosniff"
-    # Under MEDIA_SERVE=accel Django's answer is empty: these bytes were read from disk by nginx.
+    # Under MEDIA_SERVE=accel Django's answer is empty: these bytes were read from disk by nginx, which (unlike
+    # Django's FileResponse) gives a file it sends an ETag and byte ranges.
     assert "x-accel-redirect" not in response.headers
+    assert response.headers["etag"] and response.headers["accept-ranges"] == "bytes"
     assert response.body().startswith(b"\x89PNG")
 
 
@@ -238,6 +242,21 @@ def test_public_image_for_anyone_private_image_404_for_a_stranger(stack, https_p
     log_in(page, site, "sam@example.com")
     owner = page.request.get(f"{site}/media/{stack['private']}")
     assert owner.status == 200 and owner.body().startswith(b"\x89PNG")
+
+
+def test_a_model_file_reaches_only_the_worker_through_nginx_as_a_download(stack):
+    url = f"{stack['site']}/media/{stack['model']}"
+    https = {"X-Forwarded-Proto": "https"}
+    assert requests.get(url, headers=https, timeout=10).status_code == 404
+    wrong = {**https, "Authorization": "Bearer not-the-token"}
+    assert requests.get(url, headers=wrong, timeout=10).status_code == 404
+    response = requests.get(url, headers={**https, "Authorization": f"Bearer {WORKER_TOKEN}"}, timeout=10)
+    assert response.status_code == 200
+    assert response.headers["Server"] == "nginx"
+    assert response.headers["Content-Type"] == "application/octet-stream"
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert b"atelier-reference-signature" in response.content
 
 
 def test_static_files_have_hashed_names_and_a_year_of_cache(stack, https_page: Page):
