@@ -174,9 +174,14 @@ def test_compose_services_scale_wait_for_health_and_mount_the_nginx_config(compo
     assert services["rabbitmq"]["image"] == "rabbitmq:4-management"
     assert services["redis"]["image"].startswith("redis:7")
     assert services["nginx"]["image"].startswith("nginx:1.27")
-    nginx_mounts = {Path(volume["source"]).relative_to(compose_project).as_posix()
+    nginx_mounts = {Path(volume["source"]).relative_to(compose_project).as_posix(): volume["target"]
                     for volume in services["nginx"]["volumes"] if volume["type"] == "bind"}
-    assert "deploy/nginx/atelier.conf" in nginx_mounts
+    assert nginx_mounts["deploy/nginx/atelier.conf"] == "/etc/nginx/nginx.conf"
+    nginx_conf = (ROOT / "deploy/nginx/atelier.conf").read_text()
+    assert re.search(r"server web:8000;", nginx_conf), "nginx's upstream is compose's web service"
+    for volume in services["nginx"]["volumes"]:
+        if volume["type"] == "volume":
+            assert f"alias {volume['target']}/" in nginx_conf, f"nginx serves nothing from {volume['target']}"
     assert {"postgres", "rabbitmq", "media", "static"} <= set(config["volumes"])
     for service in ("postgres", "rabbitmq", "minio"):
         assert any(v["type"] == "volume" for v in services[service]["volumes"]), f"{service}: named volume"
@@ -250,6 +255,8 @@ def test_kubernetes_runs_web_dispatcher_and_worker_with_limits_and_probes():
 
     assert resources[("Service", "atelier-web")]["spec"]["selector"] == {"app.kubernetes.io/name": "atelier-web"}
     ingress = resources[("Ingress", "atelier")]
+    nginx_limit = re.search(r"client_max_body_size (\w+);", (ROOT / "deploy/nginx/atelier.conf").read_text())
+    assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"] == nginx_limit[1]
     assert ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] == "atelier-web"
     scaled = {doc["spec"]["scaleTargetRef"]["name"] for (kind, _), doc in resources.items()
               if kind == "HorizontalPodAutoscaler"}
