@@ -168,7 +168,9 @@ def test_compose_services_scale_wait_for_health_and_mount_the_nginx_config(compo
     assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert services["web"]["healthcheck"]["test"][-1] == "/api/ready"
     assert services["worker"]["command"] == ["python", "-m", "worker"]
-    assert set(services["worker"]["environment"]) == {"ATELIER_AMQP_URL", "ATELIER_WORKER_TOKEN"}, "no web secrets"
+    assert set(services["worker"]["environment"]) == {
+        "ATELIER_AMQP_URL", "ATELIER_WEBHOOK_SECRETS", "ATELIER_WORKER_TOKEN",
+    }, "the worker gets none of the web's secrets"
     assert services["dispatcher"]["command"] == ["python", "manage.py", "run_dispatcher"]
     assert services["postgres"]["image"] == "postgres:17"
     assert services["rabbitmq"]["image"] == "rabbitmq:4-management"
