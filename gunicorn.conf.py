@@ -47,7 +47,8 @@ threads = env_int("GUNICORN_THREADS", 4)
 os.environ["GUNICORN_THREADS"] = str(threads)
 
 bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{env_int('PORT', 8000)}"
-# The seed's 120 s: a 1 GB training upload over a slow link must not be cut off (nginx buffers it in front).
+# The seed's 120 s: checking a full training set (100 images, up to 1 GB, with Pillow) takes a while. nginx reads
+# the upload in full before passing it on, so the clock runs on that work, not on the client's link.
 timeout = env_int("GUNICORN_TIMEOUT", 120)
 graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = 5  # behind nginx's upstream keepalive
