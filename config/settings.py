@@ -44,6 +44,12 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Workers authenticate to the webhook API with this bearer token.
 INTERNAL_API_TOKEN = os.environ.get("INTERNAL_API_TOKEN", "dev-internal-token")
+# --- Worker webhook signing (docs/worker-protocol.md, "Authentication") ---
+# Standard Webhooks secrets, comma separated: sign with the first, accept any (rotation: "new,old").
+WORKER_WEBHOOK_SECRETS = env_list("WORKER_WEBHOOK_SECRETS", "dev-webhook-secret" if DEBUG else "")
+# Deprecated: the bare bearer token (INTERNAL_API_TOKEN) without signatures. On under DEBUG (make run) and
+# while no signing secret is set, so existing deployments keep working; off once secrets are configured.
+WORKER_ACCEPT_BEARER = env_bool("WORKER_ACCEPT_BEARER", DEBUG or not WORKER_WEBHOOK_SECRETS)
 AMQP_URL = os.environ.get("AMQP_URL", "")
 # Without AMQP_URL, jobs go to the reference worker in a thread of this process.
 EMBEDDED_WORKER = env_bool("EMBEDDED_WORKER", True)
@@ -328,7 +334,7 @@ LOGGING = {
 # set PROMETHEUS_MULTIPROC_DIR to a shared empty directory so request metrics add up across processes.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
-DJANGO_TABLES2_TEMPLATE = "django_tables2/semantic.html"
 # How often an open page asks for the unread count (a gentle poll; own actions update the bell at once).
 NOTIFICATION_POLL_SECONDS = int(os.environ.get("NOTIFICATION_POLL_SECONDS", "30"))
 
+DJANGO_TABLES2_TEMPLATE = "django_tables2/semantic.html"

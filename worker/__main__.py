@@ -1,7 +1,10 @@
 """`python -m worker`: consume Atelier's job queues until SIGTERM or SIGINT.
 
-Environment: ATELIER_AMQP_URL (or AMQP_URL) for the broker, ATELIER_WORKER_TOKEN
-(or INTERNAL_API_TOKEN) for the webhook API.
+Environment: ATELIER_AMQP_URL (or AMQP_URL) for the broker; ATELIER_WEBHOOK_SECRETS (or
+WORKER_WEBHOOK_SECRETS), the comma-separated signing secrets shared with Atelier (signs with the first,
+accepts messages signed with any). Deprecated: with no secret, ATELIER_WORKER_TOKEN (or
+INTERNAL_API_TOKEN) as a bearer token, and messages are taken unsigned.
+ATELIER_MESSAGE_MAX_AGE: seconds a queued job's signature stays good (default one day).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import sys
 import pika
 
 from worker.client import AtelierClient
-from worker.consumer import HANDLERS, ConfigurationError, Consumer
+from worker.consumer import HANDLERS, MESSAGE_MAX_AGE, ConfigurationError, Consumer
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 
@@ -31,12 +34,26 @@ def main(argv: list[str] | None = None) -> int:
     # pika logs a traceback for every failed connection attempt; the consumer already says so in one line.
     logging.getLogger("pika").setLevel(logging.CRITICAL)
 
+    secrets = [
+        secret.strip()
+        for secret in (os.environ.get("ATELIER_WEBHOOK_SECRETS") or os.environ.get("WORKER_WEBHOOK_SECRETS") or "")
+        .split(",")
+        if secret.strip()
+    ]
     token = os.environ.get("ATELIER_WORKER_TOKEN") or os.environ.get("INTERNAL_API_TOKEN")
-    if not token:
-        logger.error("set ATELIER_WORKER_TOKEN (or INTERNAL_API_TOKEN) to Atelier's worker token")
+    if secrets:
+        client = AtelierClient(secret=secrets[0])
+    elif token:
+        logger.warning("no ATELIER_WEBHOOK_SECRETS: using the deprecated bearer token; messages are not verified")
+        client = AtelierClient(token)
+    else:
+        logger.error("set ATELIER_WEBHOOK_SECRETS to Atelier's WORKER_WEBHOOK_SECRETS")
         return 2
     url = os.environ.get("ATELIER_AMQP_URL") or os.environ.get("AMQP_URL") or DEFAULT_AMQP_URL
-    consumer = Consumer(pika.URLParameters(url), AtelierClient(token), queues={queue: queue for queue in args.queues})
+    consumer = Consumer(
+        pika.URLParameters(url), client, queues={queue: queue for queue in args.queues}, secrets=secrets,
+        max_age=float(os.environ.get("ATELIER_MESSAGE_MAX_AGE") or MESSAGE_MAX_AGE),
+    )
 
     def stop(signum, frame) -> None:
         logger.info("%s received; stopping after the current job", signal.Signals(signum).name)

@@ -24,6 +24,7 @@ from pika.exceptions import AMQPError
 from worker.client import AtelierError, JobGone, RetriableError
 from worker.jobs import MalformedMessage, handle_generation, handle_training
 from worker.protocol import GENERATION_QUEUE, TRAINING_QUEUE
+from worker.signing import SignatureInvalid, verify
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +33,12 @@ HANDLERS = {TRAINING_QUEUE: handle_training, GENERATION_QUEUE: handle_generation
 ATTEMPT_HEADER = "x-atelier-attempt"
 MAX_ATTEMPTS = 3
 RECONNECT_DELAY = 5.0
+# A job may wait in its queue for hours; a signed message older than this is refused (ATELIER_MESSAGE_MAX_AGE).
+MESSAGE_MAX_AGE = 24 * 3600
 
 
 class ConfigurationError(RuntimeError):
-    """Atelier refused the worker token: stop and leave the jobs queued for a worker that is set up right."""
+    """Atelier refused the worker's credentials: stop and leave the jobs queued for a worker set up right."""
 
 
 @dataclass
@@ -55,7 +58,12 @@ class _Delivery:
 
 
 class Consumer:
-    """queues maps each queue to consume to a key of HANDLERS (tests consume throwaway queues)."""
+    """queues maps each queue to consume to a key of HANDLERS (tests consume throwaway queues).
+
+    With `secrets`, every message must carry a valid Standard Webhooks signature (AMQP headers
+    webhook-id, webhook-timestamp, webhook-signature) or it is dropped unread; without, messages are
+    taken unsigned (deprecated, like the bearer token).
+    """
 
     def __init__(
         self,
@@ -64,7 +72,11 @@ class Consumer:
         *,
         queues: dict[str, str] | None = None,
         retry_delay: float = 5.0,
+        secrets: tuple[str, ...] | list[str] = (),
+        max_age: float = MESSAGE_MAX_AGE,
     ) -> None:
+        self.secrets = [secret for secret in secrets if secret]
+        self.max_age = max_age
         self.parameters = parameters
         self.client = client
         self.queues = queues or {name: name for name in HANDLERS}
@@ -128,6 +140,14 @@ class Consumer:
 
     def _process(self, delivery: _Delivery) -> None:
         message_id = delivery.properties.message_id
+        if self.secrets:
+            try:
+                verify(self.secrets, delivery.properties.headers or {}, delivery.body, max_age=self.max_age)
+            except SignatureInvalid as exc:
+                # Not from Atelier (or signed with a secret this worker does not hold): never act on it.
+                logger.error("dropping message %s on %s: %s (%s)", message_id, delivery.queue, exc, exc.code)
+                self.channel.basic_ack(delivery.tag)
+                return
         try:
             message = json.loads(delivery.body)
             if not isinstance(message, dict):
@@ -141,8 +161,8 @@ class Consumer:
             return
         handler = HANDLERS[self.queues[delivery.queue]]
         request_id = message.get("request_id") if isinstance(message.get("request_id"), str) else ""
-        if hasattr(self.client, "request_id"):
-            self.client.request_id = request_id
+        if hasattr(self.client, "start_job"):
+            self.client.start_job(message)
         logger.info(
             "job %s from %s, attempt %d, request %s", message_id, delivery.queue, delivery.attempt, request_id or "-"
         )
@@ -162,8 +182,8 @@ class Consumer:
                 self.connection.sleep(self.retry_delay * delivery.attempt)
                 self._republish(delivery, delivery.attempt + 1)
         except AtelierError as exc:
-            if exc.status in (401, 403):
-                raise ConfigurationError(f"Atelier refused the worker token: {exc.detail}") from exc
+            if exc.status in (401, 403) and exc.code != "wrong_job":
+                raise ConfigurationError(f"Atelier refused the worker token or signature: {exc.detail}") from exc
             logger.error("job %s refused by Atelier: %s", message_id, exc.detail)
             self._report_failed(message, f"The worker could not finish this job: {exc}.")
         except Exception:

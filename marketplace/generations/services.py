@@ -30,6 +30,7 @@ from marketplace.jobs.dead_letters import register_give_up
 from marketplace.jobs.lifecycle import TransitionNotAllowed
 from marketplace.jobs.queues import GENERATION_QUEUE
 from marketplace.jobs.services import outbox_enqueue
+from marketplace.jobs.signing import GENERATION, job_token
 from marketplace.jobs.sweeps import register_sweep
 from marketplace.ledger.models import LedgerEntry
 from marketplace.ledger.reasons import (
@@ -90,6 +91,8 @@ def generation_message(generation: Generation) -> dict:
         "seed": generation.seed,
         "webhook_url": site + reverse("webhooks:image-status", args=[generation.pk]),
         "image_upload_url": site + reverse("webhooks:image-upload", args=[generation.pk]),
+        # Sent back in Atelier-Job-Token: this image and its style's model, nothing else.
+        "job_token": job_token(kind=GENERATION, job_id=generation.pk, style_id=generation.style_id),
     }
 
 

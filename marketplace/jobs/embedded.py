@@ -70,6 +70,7 @@ class EmbeddedTransport:
 
     def _run(self, queue_name: str, message_id: str, message: dict) -> None:
         from marketplace.jobs.services import outbox_done, outbox_renew, outbox_take_up
+        from marketplace.jobs.signing import webhook_secrets
         from worker.client import AtelierClient, JobGone, RetriableError
         from worker.consumer import HANDLERS
 
@@ -80,8 +81,11 @@ class EmbeddedTransport:
         except DatabaseError:  # counting this take is best effort: the job runs anyway
             logger.warning("embedded worker: could not record taking up outbox message %s", pk, exc_info=True)
         renewer = _Renewer(lambda: _retrying(lambda: outbox_renew(message_id=pk)))
-        client = AtelierClient(token=settings.INTERNAL_API_TOKEN)
-        client.request_id = message.get("request_id", "") if isinstance(message, dict) else ""
+        secrets = webhook_secrets()
+        # Signed like any worker (the bearer token only when no secret is set); scoped by the message's job token.
+        client = AtelierClient(secret=secrets[0]) if secrets else AtelierClient(token=settings.INTERNAL_API_TOKEN)
+        if isinstance(message, dict):
+            client.start_job(message)
         try:
             for attempt in range(1, RETRIES + 1):
                 try:

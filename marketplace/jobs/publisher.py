@@ -17,6 +17,7 @@ import pika
 from pika.exceptions import AMQPError
 
 from marketplace.jobs.queues import QUEUES
+from marketplace.jobs.signing import message_headers
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,9 @@ class Publisher:
     def publish(self, *, queue: str, body: bytes, message_id: str) -> None:
         """Publish once and wait for the broker's confirm; retries a lost connection up to 3 times."""
         properties = pika.BasicProperties(
-            content_type="application/json", delivery_mode=pika.DeliveryMode.Persistent, message_id=message_id
+            content_type="application/json", delivery_mode=pika.DeliveryMode.Persistent, message_id=message_id,
+            # Standard Webhooks headers: the worker checks them before acting (docs/worker-protocol.md).
+            headers=message_headers(body, message_id=message_id),
         )
         last_error: Exception | None = None
         for attempt in range(1, MAX_ATTEMPTS + 1):

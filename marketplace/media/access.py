@@ -7,8 +7,9 @@ Every upload_to folder has one rule (a name in no folder, or in no row, is nobod
                      and its file is removed anyway).
 - training/thumbs/   thumbnails of a training set: the catalog's covers and samples, so public while the style
                      is live; otherwise to the artist, staff and the worker.
-- training/          the training originals: only the artist, staff and the worker (the worker token).
-- models/            the trained model: only the artist, staff and the worker; always a download.
+- training/          the training originals: only the artist, staff and a worker whose job is that style.
+- models/            the trained model: only the artist, staff and a worker whose job is that style (its
+                     training or one of its images); always a download.
 - avatars/           public.
 """
 
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from marketplace.accounts.models import User
 from marketplace.generations.models import Generation
 from marketplace.styles.models import Style, TrainingImage
-from marketplace.webhooks.auth import is_worker
+from marketplace.webhooks.auth import worker_may_read_style
 
 # Only these are rendered by the browser; anything else is sent as a download (no HTML, no SVG, ever inline).
 INLINE_TYPES = {"image/png", "image/jpeg", "image/webp", "image/gif"}
@@ -40,10 +41,13 @@ def _served(name: str, *, download: bool = False) -> MediaFile:
     return MediaFile(name=name, content_type=content_type, attachment=download)
 
 
-def _is_insider(request, artist_id: int) -> bool:
-    """The style's artist, staff, or the worker holding the token."""
+def _is_insider(request, style_id: int, artist_id: int) -> bool:
+    """The style's artist, staff, or a verified worker whose job token names this style (or the deprecated
+    bearer token without one)."""
     user = request.user
-    return (user.is_authenticated and (user.is_staff or user.pk == artist_id)) or is_worker(request)
+    if user.is_authenticated and (user.is_staff or user.pk == artist_id):
+        return True
+    return worker_may_read_style(request, style_id)
 
 
 def _generation(request, name: str) -> bool:
@@ -52,17 +56,19 @@ def _generation(request, name: str) -> bool:
 
 def _thumbnail(request, name: str) -> bool:
     image = TrainingImage.objects.select_related("style").filter(thumbnail=name).first()
-    return image is not None and (image.style.is_live or _is_insider(request, image.style.artist_id))
+    return image is not None and (
+        image.style.is_live or _is_insider(request, image.style_id, image.style.artist_id)
+    )
 
 
 def _training_image(request, name: str) -> bool:
-    artist_id = TrainingImage.objects.filter(image=name).values_list("style__artist_id", flat=True).first()
-    return artist_id is not None and _is_insider(request, artist_id)
+    row = TrainingImage.objects.filter(image=name).values_list("style_id", "style__artist_id").first()
+    return row is not None and _is_insider(request, *row)
 
 
 def _model(request, name: str) -> bool:
-    artist_id = Style.objects.filter(model_path=name).values_list("artist_id", flat=True).first()
-    return artist_id is not None and _is_insider(request, artist_id)
+    row = Style.objects.filter(model_path=name).values_list("pk", "artist_id").first()
+    return row is not None and _is_insider(request, *row)
 
 
 def _avatar(request, name: str) -> bool:

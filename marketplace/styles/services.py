@@ -17,6 +17,7 @@ from marketplace.jobs.dead_letters import register_give_up
 from marketplace.jobs.lifecycle import TransitionNotAllowed
 from marketplace.jobs.queues import TRAINING_QUEUE
 from marketplace.jobs.services import outbox_enqueue
+from marketplace.jobs.signing import TRAINING, job_token
 from marketplace.jobs.sweeps import register_sweep
 from marketplace.notifications.models import Notification
 from marketplace.notifications.services import notification_create
@@ -257,6 +258,8 @@ def training_message(style: Style) -> dict:
         "num_epochs": settings.TRAINING_EPOCHS,
         "webhook_url": site + reverse("webhooks:model-status", args=[style.pk]),
         "artifact_url": site + reverse("webhooks:model-artifact", args=[style.pk]),
+        # Sent back in Atelier-Job-Token: it lets a worker touch this training only.
+        "job_token": job_token(kind=TRAINING, job_id=style.pk, style_id=style.pk),
     }
 
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from marketplace.webhooks import views
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("models/<int:style_id>/training-images/<int:image_id>", views.training_image, name="training-image"),
     path("images/<int:generation_id>/status", views.image_status, name="image-status"),
     path("images/<int:generation_id>/image", views.image_upload, name="image-upload"),
+    # Anything else under /api/ is a JSON 404 too, never Django's HTML page (docs/worker-protocol.md, "Errors").
+    re_path(r"^.*$", views.unknown_endpoint, name="unknown"),
 ]

@@ -12,8 +12,6 @@ import time
 from django.http import FileResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
 
 from marketplace.core.exceptions import ServiceError
 from marketplace.core.metrics import WORKER_REPORT_LATENCY
@@ -23,9 +21,19 @@ from marketplace.generations.status import generation_status_for_owner
 from marketplace.jobs.lifecycle import TransitionNotAllowed
 from marketplace.styles.models import TRAINING_LIFECYCLE, Style, TrainingImage
 from marketplace.styles.services import style_report_training, style_store_artifact
-from marketplace.webhooks.auth import is_worker, worker_required
+from marketplace.webhooks.auth import (
+    Refused,
+    authenticate,
+    check_scope,
+    generation_job,
+    has_worker_credentials,
+    refused_response,
+    style_model,
+    training_job,
+    worker_required,
+)
 from marketplace.webhooks.reports import parse_status_report
-from marketplace.webhooks.responses import BadRequest, json_error, parse_json_object
+from marketplace.webhooks.responses import BadRequest, api_view, json_error, parse_json_object
 from marketplace.webhooks.uploads import TooLarge, read_body_to_file
 
 MAX_ARTIFACT_BYTES = 512 * 1024 * 1024
@@ -47,8 +55,8 @@ def timed_report(kind: str):
 
 
 @timed_report("training")
-@worker_required
-@require_http_methods(["GET", "PATCH"])
+@api_view(["GET", "PATCH"])
+@worker_required(training_job)
 def model_status(request, style_id: int) -> JsonResponse:
     if request.method == "GET":
         return JsonResponse(TRAINING_LIFECYCLE.status_json(get_object_or_404(Style, pk=style_id)))
@@ -67,8 +75,8 @@ def model_status(request, style_id: int) -> JsonResponse:
 
 
 @timed_report("training")
-@worker_required
-@require_http_methods(["GET", "PUT"])
+@api_view(["GET", "PUT"])
+@worker_required(style_model, max_body=MAX_ARTIFACT_BYTES)
 def model_artifact(request, style_id: int):
     style = get_object_or_404(Style, pk=style_id)
     if request.method == "GET":
@@ -89,8 +97,8 @@ def model_artifact(request, style_id: int):
     return JsonResponse(TRAINING_LIFECYCLE.status_json(style, changed=True))
 
 
-@worker_required
-@require_GET
+@api_view(["GET"])
+@worker_required(training_job)
 def training_image(request, style_id: int, image_id: int) -> FileResponse:
     image = get_object_or_404(TrainingImage, pk=image_id, style_id=style_id)
     return FileResponse(image.image.open("rb"))
@@ -99,11 +107,10 @@ def training_image(request, style_id: int, image_id: int) -> FileResponse:
 # --- Generations --------------------------------------------------------------------
 
 @timed_report("generation")
-@csrf_exempt
-@require_http_methods(["GET", "PATCH"])
+@api_view(["GET", "PATCH"])
 def image_status(request, generation_id: int) -> JsonResponse:
     """GET: the owner (session) or a worker (token) reads the status. PATCH: a worker reports."""
-    if request.method == "GET" and not is_worker(request):
+    if request.method == "GET" and not has_worker_credentials(request):
         # The seed plan's polling endpoint for the owner; anyone else gets 404, not a hint.
         if not request.user.is_authenticated:
             return json_error(_("No image with this id."), "not_found", 404)
@@ -111,8 +118,10 @@ def image_status(request, generation_id: int) -> JsonResponse:
         if generation is None:
             return json_error(_("No image with this id."), "not_found", 404)
         return JsonResponse(generation_status_for_owner(generation))  # DjangoJSONEncoder writes ISO 8601 times
-    if not is_worker(request):
-        return json_error(_("A valid worker token is required."), "forbidden", 403)
+    try:
+        check_scope(authenticate(request), generation_job, request.method, {"generation_id": generation_id})
+    except Refused as exc:
+        return refused_response(exc)
     if request.method == "GET":
         return JsonResponse(GENERATION_LIFECYCLE.status_json(get_object_or_404(Generation, pk=generation_id)))
     try:
@@ -131,8 +140,8 @@ def image_status(request, generation_id: int) -> JsonResponse:
 
 
 @timed_report("generation")
-@worker_required
-@require_http_methods(["PUT"])
+@api_view(["PUT"])
+@worker_required(generation_job, max_body=MAX_IMAGE_BYTES)
 def image_upload(request, generation_id: int) -> JsonResponse:
     get_object_or_404(Generation, pk=generation_id)
     try:
@@ -148,3 +157,7 @@ def image_upload(request, generation_id: int) -> JsonResponse:
     except ServiceError as exc:
         return json_error(exc.message, "bad_request", 400)
     return JsonResponse(GENERATION_LIFECYCLE.status_json(generation, changed=True))
+
+
+def unknown_endpoint(request) -> JsonResponse:
+    return json_error(_("There is no such endpoint in the worker API."), "not_found", 404)

@@ -11,6 +11,7 @@ from pika.exceptions import AMQPConnectionError
 
 from worker.client import AtelierClient, FatalError, RetriableError
 from worker.consumer import ATTEMPT_HEADER, ConfigurationError, Consumer
+from worker.signing import signed_headers
 
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 STATUS = "https://atelier.test/api/models/17/status"
@@ -55,9 +56,10 @@ def make_consumer(queue, client):
     return Consumer(pika.URLParameters(AMQP_URL), client, queues={queue: "model_training"}, retry_delay=0)
 
 
-def publish(channel, queue, body: bytes, message_id="msg-1"):
+def publish(channel, queue, body: bytes, message_id="msg-1", headers=None):
     properties = pika.BasicProperties(
-        content_type="application/json", delivery_mode=pika.DeliveryMode.Persistent, message_id=message_id
+        content_type="application/json", delivery_mode=pika.DeliveryMode.Persistent, message_id=message_id,
+        headers=headers,
     )
     channel.basic_publish(exchange="", routing_key=queue, body=body, properties=properties)
 
@@ -145,6 +147,29 @@ def test_malformed_message_is_acked_and_dropped(broker):
 
     assert client.calls == []
     assert waiting(channel, queue) == 0
+
+
+def test_with_secrets_only_messages_signed_by_atelier_are_acted_on(broker):
+    channel, queue = broker
+    client = FakeClient(status="completed")
+    consumer = Consumer(
+        pika.URLParameters(AMQP_URL), client, queues={queue: "model_training"}, retry_delay=0,
+        secrets=["new-secret", "old-secret"],
+    )
+    consumer.connect()
+    body = training_body()
+    publish(channel, queue, body, message_id="unsigned")
+    publish(channel, queue, body, message_id="forged", headers=signed_headers("someone-else", body))
+    publish(channel, queue, body, message_id="tampered", headers=signed_headers("new-secret", body + b" "))
+    two_days_ago = time.time() - 2 * 86400
+    publish(channel, queue, body, message_id="stale", headers=signed_headers("new-secret", body, now=two_days_ago))
+    publish(channel, queue, body, message_id="rotated", headers=signed_headers("old-secret", body))
+
+    process(consumer, 5)
+    consumer.close()
+
+    assert client.calls == [("GET", STATUS)], "only the message signed with an active secret reached Atelier"
+    assert waiting(channel, queue) == 0, "refused messages are dropped, not redelivered forever"
 
 
 def test_finished_job_is_acked_without_a_report(broker):

@@ -58,6 +58,7 @@ def reference_worker(live_server, settings, request):
         **os.environ,
         "ATELIER_AMQP_URL": settings.AMQP_URL,
         "ATELIER_WORKER_TOKEN": settings.INTERNAL_API_TOKEN,
+        "ATELIER_WEBHOOK_SECRETS": ",".join(settings.WORKER_WEBHOOK_SECRETS),  # the worker signs, as in production
         "PYTHONUNBUFFERED": "1",
     }
     process = subprocess.Popen(

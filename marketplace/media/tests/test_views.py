@@ -8,7 +8,9 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from marketplace.generations.models import Generation
+from marketplace.jobs.signing import GENERATION, TRAINING, job_token
 from marketplace.styles.models import Style, TrainingImage
+from worker.signing import signed_headers
 
 WORKER = {"HTTP_AUTHORIZATION": "Bearer dev-internal-token"}
 
@@ -126,6 +128,26 @@ def test_training_originals_reach_only_the_artist_staff_and_the_worker(client, t
     assert get(client, name).status_code == 200
     client.force_login(make_user(is_staff=True))
     assert get(client, name).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_signed_worker_reads_only_the_files_of_its_own_job(client, settings, training_image, model_file, make_style):
+    settings.WORKER_WEBHOOK_SECRETS = ["media-test-secret"]
+    style_id = training_image.style_id
+
+    def signed(token):
+        return {"headers": {**signed_headers("media-test-secret", b""), "Atelier-Job-Token": token}}
+
+    own = job_token(kind=TRAINING, job_id=style_id, style_id=style_id)
+    other = make_style(name="Another Set")
+    elsewhere = job_token(kind=TRAINING, job_id=other.pk, style_id=other.pk)
+    a_generation_in_it = job_token(kind=GENERATION, job_id=99, style_id=style_id)
+    assert get(client, training_image.image.name, **signed(own)).status_code == 200
+    assert get(client, model_file, **signed(a_generation_in_it)).status_code == 200
+    assert get(client, training_image.image.name, **signed(elsewhere)).status_code == 404
+    assert get(client, model_file, **signed(elsewhere)).status_code == 404
+    wrong_secret = {**signed_headers("not-the-secret", b""), "Atelier-Job-Token": own}
+    assert get(client, training_image.image.name, headers=wrong_secret).status_code == 404
 
 
 @pytest.mark.django_db

@@ -1,5 +1,9 @@
+import uuid
+
 import pytest
 from django.core.files.base import ContentFile
+
+from marketplace.generations.services import generation_submit
 
 
 @pytest.fixture
@@ -21,3 +25,12 @@ def with_artifact():
         return style
 
     return attach
+
+
+@pytest.fixture
+def generation(user, trained_style, fund):
+    fund(user, 100)
+    return generation_submit(
+        user=user, style_id=trained_style.pk, prompt_tags=["fox"], aspect_ratio="1:1", seed=7,
+        request_key=uuid.uuid4(),
+    )

@@ -1,25 +1,14 @@
 import itertools
 import json
-import uuid
 
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from marketplace.generations.models import Generation
-from marketplace.generations.services import generation_submit
 from marketplace.ledger.models import LedgerEntry
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def generation(user, trained_style, fund):
-    fund(user, 100)
-    return generation_submit(
-        user=user, style_id=trained_style.pk, prompt_tags=["fox"], aspect_ratio="1:1", seed=7,
-        request_key=uuid.uuid4(),
-    )
 
 
 def status_url(pk):
