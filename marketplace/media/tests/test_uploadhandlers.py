@@ -7,7 +7,7 @@ from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.urls import reverse
 
 from marketplace.core.testing import imagefiles
-from marketplace.styles.images import MAX_BYTES
+from marketplace.styles.images import MAX_BYTES, megabytes
 from marketplace.styles.services import MAX_TRAINING_IMAGES
 
 pytestmark = pytest.mark.django_db
@@ -35,8 +35,7 @@ def test_a_file_over_10_mb_is_stopped_while_streaming_and_the_form_names_it(clie
     client.force_login(artist)
     response = client.post(reverse("styles:new"), training_form(images))
     assert response.status_code == 422
-    size = f"{len(huge) / 2**20:.1f} MB"
-    assert f"huge.png is {size}; the limit is 10 MB per image." in response.content.decode()
+    assert f"huge.png is {megabytes(len(huge))}; the limit is 10 MB per image." in response.content.decode()
     # What reached the disk stopped at the limit (the parser's chunks are 64 KiB), not the whole 11 MB.
     assert MAX_BYTES - 64 * 1024 <= spooled["huge.png"] <= MAX_BYTES
     assert not artist.styles.exists()
