@@ -5,7 +5,9 @@ from marketplace.styles.images import MAX_PIXELS, ImageRejected, ImageRules, cle
 
 # Avatars go through the training images' pipeline (styles/images.py): content check, bounds read from the
 # header, re-encoded from pixels only (no EXIF/GPS, nothing appended) and stored at most 512 px.
-AVATAR = ImageRules(max_bytes=5 * 1024 * 1024, max_pixels=MAX_PIXELS, min_short_side=16, max_side=512)
+AVATAR = ImageRules(
+    max_bytes=5 * 1024 * 1024, max_pixels=MAX_PIXELS, min_short_side=16, max_side=512, draft_side=256
+)
 
 
 class ProfileForm(forms.Form):

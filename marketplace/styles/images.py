@@ -50,10 +50,12 @@ class ImageRules:
     max_pixels: int
     min_short_side: int
     max_side: int  # the stored image fits in max_side × max_side
+    # A JPEG may be decoded at 1/2, 1/4 or 1/8 scale while each side stays at least this (None: full size).
+    draft_side: int | None = None
     thumbnail_size: tuple[int, int] | None = None
 
 
-TRAINING = ImageRules(MAX_BYTES, MAX_PIXELS, MIN_SHORT_SIDE, MAX_SIDE, THUMBNAIL_SIZE)
+TRAINING = ImageRules(MAX_BYTES, MAX_PIXELS, MIN_SHORT_SIDE, MAX_SIDE, MAX_SIDE // 2, THUMBNAIL_SIZE)
 
 
 @dataclass(frozen=True)
@@ -112,10 +114,10 @@ def _open(name: str, source: BinaryIO) -> Image.Image:
 
 
 def _draft(image: Image.Image, rules: ImageRules) -> None:
-    """Ask a JPEG decoder for the smallest scale (1/2, 1/4, 1/8) still at least max_side / 2 on each side:
+    """Ask a JPEG decoder for the smallest scale (1/2, 1/4, 1/8) still at least draft_side on each side:
     decoding is cheaper, and often no resize is needed after it."""
-    if image.format == "JPEG":
-        image.draft("RGB", (rules.max_side // 2, rules.max_side // 2))
+    if image.format == "JPEG" and rules.draft_side:
+        image.draft("RGB", (rules.draft_side, rules.draft_side))
 
 
 def read_header(name: str, data: bytes | BinaryIO, rules: ImageRules = TRAINING) -> ImageHeader:
