@@ -145,7 +145,15 @@ Last run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()} ({os.cpu
 ({SIZE[0] * SIZE[1] / 1e6:.1f} MP, {r['mb']} MB each) passed to `style_create` as the studio view passes them
 (files on disk, as Django spools uploads over 2.5 MB); time and memory of that call only (validation, decoding,
 re-encoding, thumbnails, storage, the transaction). RSS before is the process with Django loaded; peak is
-ru_maxrss.
+ru_maxrss. Issue 13 measured 146.6 s and 114 -> 745 MB for the same upload in a gunicorn worker.
+
+What changed (marketplace/styles/images.py, styles/services.py): the whole set is judged from the headers
+first (type, bytes, 40 MP per image, and 1,000 MP to decode per set, so a set over budget is refused before any
+pixel is decoded); a JPEG is decoded in draft mode at the smallest 1/2, 1/4 or 1/8 scale that keeps each side
+at least 1024 px (a 40 MP photo: 1932 x 1288, 2.5 MP instead of 40), and stored images fit in 2048 x 2048, which
+is more than trainers use. Each file is read from its spooled upload rather than copied into memory. A PNG
+cannot be decoded at a reduced scale: the budget allows 25 PNGs of 40 MP, about 0.8 s of CPU each here, so the
+slowest accepted set stays near this figure.
 
 | run | images | wall s | CPU s | RSS before MB | peak RSS MB | growth MB | outcome |
 | --- | --- | --- | --- | --- | --- | --- | --- |
