@@ -20,8 +20,10 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from marketplace.styles.images import megabytes
+from marketplace.webhooks.responses import json_error
 
 
 class TooLargeUpload(UploadedFile):
@@ -58,6 +60,9 @@ class RequestSizeLimitMiddleware:
         except ValueError:
             length = 0  # Django's own parsing refuses it later
         if length > settings.UPLOAD_MAX_REQUEST_BYTES:
-            context = {"size": megabytes(length), "limit": megabytes(settings.UPLOAD_MAX_REQUEST_BYTES)}
-            return render(request, "413.html", context, status=413)
+            size, limit = megabytes(length), megabytes(settings.UPLOAD_MAX_REQUEST_BYTES)
+            if request.path.startswith("/api/"):  # the worker API answers JSON (docs/worker-protocol.md)
+                message = _("The request is %(size)s; the limit is %(limit)s.") % {"size": size, "limit": limit}
+                return json_error(message, "too_large", 413)
+            return render(request, "413.html", {"size": size, "limit": limit}, status=413)
         return self.get_response(request)

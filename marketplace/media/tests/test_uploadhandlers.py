@@ -50,15 +50,31 @@ class Unreadable:
 
 def test_a_request_over_the_total_limit_is_refused_with_413_before_its_body_is_read(client, artist):
     client.force_login(artist)
-    length = settings.UPLOAD_MAX_REQUEST_BYTES + 1
     response = client.generic(
         "POST", reverse("styles:new"), b"", content_type="multipart/form-data; boundary=xyz",
-        CONTENT_LENGTH=str(length), **{"wsgi.input": Unreadable()},
+        CONTENT_LENGTH=str(600 * 2**20 + settings.UPLOAD_MAX_REQUEST_BYTES), **{"wsgi.input": Unreadable()},
     )
     assert response.status_code == 413
     page = response.content.decode()
     assert "That upload is too large" in page
-    assert "This request is 1010 MB; Atelier accepts at most 1010 MB in one upload" in page
+    assert "This request is 1610 MB; Atelier accepts at most 1010 MB in one upload" in page
+
+
+def test_one_byte_over_the_limit_is_refused(client):
+    response = client.generic(
+        "POST", reverse("styles:new"), b"", content_type="multipart/form-data; boundary=xyz",
+        CONTENT_LENGTH=str(settings.UPLOAD_MAX_REQUEST_BYTES + 1), **{"wsgi.input": Unreadable()},
+    )
+    assert response.status_code == 413
+
+
+def test_the_worker_api_gets_its_413_as_json(client):
+    response = client.generic(
+        "PUT", reverse("webhooks:image-upload", args=[1]), b"", content_type="image/png",
+        CONTENT_LENGTH=str(2 * 2**30), **{"wsgi.input": Unreadable()},
+    )
+    assert response.status_code == 413
+    assert response.json() == {"error": "The request is 2048 MB; the limit is 1010 MB.", "code": "too_large"}
 
 
 def test_a_request_just_under_the_limit_is_let_through(client, artist):
