@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Last, so its 413 page has the user; still before CsrfViewMiddleware.process_view reads the body.
+    "marketplace.media.uploadhandlers.RequestSizeLimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -243,6 +245,19 @@ STORAGES = {
 # Uploads: training sets are up to 100 files of 10 MB; larger bodies spill to disk.
 DATA_UPLOAD_MAX_NUMBER_FILES = 120
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# --- Upload size limits (marketplace/media/uploadhandlers.py) --------------------------------------------
+# The whole request: 100 images of 10 MB (styles/images.py MAX_BYTES, styles/services.py MAX_TRAINING_IMAGES)
+# plus 10 MB for multipart overhead and the form's fields; the same as nginx's client_max_body_size 1010m
+# (deploy/nginx/atelier.conf; marketplace/media/tests/test_uploadhandlers.py keeps the three in step). Refused
+# from Content-Length with a 413 page before the body is read. One file: stopped while streaming past 10 MB.
+UPLOAD_MAX_REQUEST_BYTES = 1010 * 1024 * 1024
+UPLOAD_MAX_FILE_BYTES = 10 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "marketplace.media.uploadhandlers.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Media: where files live and how /media/ sends them (marketplace/media) ------------------------------
 # Local disk under MEDIA_ROOT by default; S3 (django-storages) once a bucket or an S3 endpoint is set, so web

@@ -1,8 +1,13 @@
 from django import forms
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-AVATAR_MAX_BYTES = 5 * 1024 * 1024
+from marketplace.styles.images import MAX_PIXELS, ImageRejected, ImageRules, clean_image, megabytes
+
+# Avatars go through the training images' pipeline (styles/images.py): content check, bounds read from the
+# header, re-encoded from pixels only (no EXIF/GPS, nothing appended) and stored at most 512 px.
+AVATAR = ImageRules(
+    max_bytes=5 * 1024 * 1024, max_pixels=MAX_PIXELS, min_short_side=16, max_side=512, draft_side=256
+)
 
 
 class ProfileForm(forms.Form):
@@ -15,21 +20,28 @@ class ProfileForm(forms.Form):
         help_text=_("Shown on your styles and images instead of your username."),
     )
     bio = forms.CharField(label=_("Bio"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    avatar = forms.ImageField(
+    avatar = forms.FileField(
         label=_("Avatar"),
         required=False,
-        widget=forms.FileInput(attrs={"accept": "image/*"}),
-        help_text=_("An image file up to 5 MB. Leave empty to keep your current avatar."),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png"}),
+        help_text=_("A JPEG or PNG up to %(size)s. Leave empty to keep your current avatar.")
+        % {"size": megabytes(AVATAR.max_bytes)},
     )
 
     def clean_avatar(self):
-        avatar = self.cleaned_data["avatar"]
-        if avatar and avatar.size > AVATAR_MAX_BYTES:
+        """The re-encoded image (a CleanImage) the service stores, or None to keep the current one."""
+        upload = self.cleaned_data["avatar"]
+        if not upload:
+            return None
+        if upload.size > AVATAR.max_bytes:  # perhaps stopped while streaming: nothing to read
             raise forms.ValidationError(
                 _("This image is %(size)s; the limit is %(limit)s."),
-                params={"size": filesizeformat(avatar.size), "limit": filesizeformat(AVATAR_MAX_BYTES)},
+                params={"size": megabytes(upload.size), "limit": megabytes(AVATAR.max_bytes)},
             )
-        return avatar
+        try:
+            return clean_image(upload.name, upload, AVATAR)
+        except ImageRejected as exc:
+            raise forms.ValidationError(str(exc)) from None
 
 
 class ArtistForm(ProfileForm):

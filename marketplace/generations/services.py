@@ -8,7 +8,6 @@ refunded at most once (the ledger allows one refund per debit).
 from __future__ import annotations
 
 import contextlib
-import io
 import logging
 import secrets
 import uuid
@@ -20,7 +19,6 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
 from marketplace.core.exceptions import NotAllowed, ServiceError
 from marketplace.generations.exceptions import PriceChanged
@@ -44,6 +42,7 @@ from marketplace.ledger.reasons import (
 from marketplace.ledger.services import ledger_credit_earning, ledger_debit, ledger_refund
 from marketplace.notifications.models import Notification
 from marketplace.notifications.services import notification_create
+from marketplace.styles.images import MAX_PIXELS, CleanImage, ImageRejected, ImageRules, clean_image, read_header
 from marketplace.styles.models import Style, Tag
 from marketplace.styles.tags import MAX_TAG_LENGTH, normalise_tag
 
@@ -235,21 +234,20 @@ def generation_cancel(*, user, generation_id: int) -> Generation:
         return generation
 
 
-def _check_image(data: bytes, aspect_ratio: str) -> str:
-    try:
-        image = Image.open(io.BytesIO(data))
-        image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError):
-        raise ServiceError(_("The upload is not a readable PNG or JPEG image.")) from None
-    if image.format not in {"PNG", "JPEG"}:
-        raise ServiceError(_("The image must be PNG or JPEG, not %(format)s.") % {"format": image.format})
+def _clean_image(data: bytes, aspect_ratio: str) -> CleanImage:
+    """The worker's image re-encoded (styles/images.py: nothing but its pixels); its size checked from the header."""
     width, height = ASPECT_RATIO_SIZES[aspect_ratio]
-    if image.size != (width, height):
-        raise ServiceError(
-            _("A %(ratio)s image must be %(w)s×%(h)s pixels; this one is %(aw)s×%(ah)s.")
-            % {"ratio": aspect_ratio, "w": width, "h": height, "aw": image.size[0], "ah": image.size[1]}
-        )
-    return "png" if image.format == "PNG" else "jpg"
+    rules = ImageRules(max_bytes=MAX_IMAGE_BYTES, max_pixels=MAX_PIXELS, min_short_side=1, max_side=max(width, height))
+    try:
+        header = read_header(_("The upload"), data, rules)
+        if (header.width, header.height) != (width, height):
+            raise ServiceError(
+                _("A %(ratio)s image must be %(w)s×%(h)s pixels; this one is %(aw)s×%(ah)s.")
+                % {"ratio": aspect_ratio, "w": width, "h": height, "aw": header.width, "ah": header.height}
+            )
+        return clean_image(_("The upload"), data, rules)
+    except ImageRejected as exc:
+        raise ServiceError(str(exc)) from None
 
 
 def generation_store_image(*, generation_id: int, data: bytes) -> Generation:
@@ -257,9 +255,10 @@ def generation_store_image(*, generation_id: int, data: bytes) -> Generation:
     with transaction.atomic():
         generation = Generation.objects.select_for_update().get(pk=generation_id)
         GENERATION_LIFECYCLE.check_open(generation)
-        extension = _check_image(data, generation.aspect_ratio)
+        image = _clean_image(data, generation.aspect_ratio)
         old = generation.image.name if generation.image else ""
-        generation.image.save(f"{generation.pk}-{secrets.token_hex(4)}.{extension}", ContentFile(data), save=False)
+        name = f"{generation.pk}-{secrets.token_hex(4)}.{image.extension}"
+        generation.image.save(name, ContentFile(image.content), save=False)
         generation.save(update_fields=["image", "updated_at"])
     if old:
         generation.image.storage.delete(old)

@@ -21,7 +21,17 @@ from marketplace.jobs.signing import TRAINING, job_token
 from marketplace.jobs.sweeps import register_sweep
 from marketplace.notifications.models import Notification
 from marketplace.notifications.services import notification_create
-from marketplace.styles.images import MAX_BYTES, CleanImage, ImageRejected, clean_image, too_large_message
+from marketplace.styles.images import (
+    MAX_BYTES,
+    MAX_SET_PIXELS,
+    MAX_SIDE,
+    CleanImage,
+    ImageRejected,
+    clean_image,
+    megapixels,
+    read_header,
+    too_large_message,
+)
 from marketplace.styles.models import MAX_PRICE, MIN_PRICE, TRAINING_LIFECYCLE, Style, Tag, TrainingImage
 from marketplace.styles.tags import MAX_TAG_LENGTH, normalise_tag
 
@@ -221,13 +231,29 @@ def _clean_training_set(files) -> list[CleanImage]:
             _("A training set needs %(min)s to %(max)s images; you sent %(count)s.")
             % {"min": MIN_TRAINING_IMAGES, "max": MAX_TRAINING_IMAGES, "count": count}
         ])
-    cleaned, problems = [], []
+    # Headers first: no pixel is decoded before the whole set is known to fit the budget.
+    problems, decoded, over_budget = [], 0, False
     for upload in files:
         try:
-            if upload.size > MAX_BYTES:  # refuse before reading 100 MB into memory
+            if upload.size > MAX_BYTES:  # stopped while streaming (media/uploadhandlers.py): nothing to read
                 raise ImageRejected(too_large_message(upload.name, upload.size))
-            upload.seek(0)
-            cleaned.append(clean_image(upload.name, upload.read()))
+            decoded += read_header(upload.name, upload).decoded_pixels
+        except ImageRejected as exc:
+            problems.append(str(exc))
+            continue
+        if decoded > MAX_SET_PIXELS and not over_budget:
+            over_budget = True
+            problems.append(
+                _("With %(name)s the set holds more than %(limit)s megapixels to decode, the limit for one "
+                  "training set; send fewer or smaller images (%(side)s px on the long side is plenty).")
+                % {"name": upload.name, "limit": megapixels(MAX_SET_PIXELS), "side": MAX_SIDE}
+            )
+    if problems:
+        raise UploadRejected(problems)
+    cleaned = []
+    for upload in files:
+        try:
+            cleaned.append(clean_image(upload.name, upload))
         except ImageRejected as exc:
             problems.append(str(exc))
     if problems:

@@ -4,6 +4,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from marketplace.core.testing import credit_tokens, imagefiles
+from marketplace.styles.images import megabytes
 
 pytestmark = pytest.mark.django_db
 
@@ -69,19 +70,20 @@ def test_profile_edit_rejects_a_non_image_avatar(client, user):
     assert response.status_code == 200
     body = response.content.decode()
     assert "Your profile was not saved." in body
-    assert "Upload a valid image." in body
+    assert "avatar.png is not an image Atelier can read." in body
     assert 'aria-invalid="true"' in body
     user.refresh_from_db()
     assert user.display_name == "Ada"
     assert not user.avatar
 
 
-def test_profile_edit_rejects_an_oversized_avatar(client, user, avatar, monkeypatch):
-    monkeypatch.setattr("marketplace.accounts.forms.AVATAR_MAX_BYTES", 10)
+def test_profile_edit_rejects_an_oversized_avatar(client, user):
+    data = imagefiles.noise_png((1500, 1400))
+    big = SimpleUploadedFile("me.png", data, content_type="image/png")
     client.force_login(user)
-    response = client.post(reverse("accounts:profile-edit"), {"display_name": "Ada", "bio": "", "avatar": avatar})
+    response = client.post(reverse("accounts:profile-edit"), {"display_name": "Ada", "bio": "", "avatar": big})
     assert response.status_code == 200
-    assert "the limit is 10\xa0bytes" in response.content.decode()
+    assert f"This image is {megabytes(len(data))}; the limit is 5 MB." in response.content.decode()
     user.refresh_from_db()
     assert not user.avatar
 

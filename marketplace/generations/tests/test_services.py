@@ -160,7 +160,7 @@ def test_image_is_checked(user, trained_style, fund, png_bytes):
     generation = queued(user, trained_style, fund)
     with pytest.raises(ServiceError, match="must be 512×1024 pixels; this one is 512×512"):
         generation_store_image(generation_id=generation.pk, data=png_bytes((512, 512)))
-    with pytest.raises(ServiceError, match="not a readable PNG or JPEG"):
+    with pytest.raises(ServiceError, match="The upload is not an image Atelier can read."):
         generation_store_image(generation_id=generation.pk, data=b"GIF89a nonsense")
     generation_report(generation_id=generation.pk, status="processing")
     with pytest.raises(TransitionNotAllowed, match="Upload the image"):

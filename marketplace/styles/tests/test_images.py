@@ -4,7 +4,7 @@ import pytest
 from PIL import Image
 
 from marketplace.core.testing import imagefiles
-from marketplace.styles.images import ImageRejected, clean_image
+from marketplace.styles.images import ImageRejected, clean_image, read_header
 
 
 def rejected(name, data) -> str:
@@ -58,3 +58,23 @@ def test_too_small():
     assert rejected("tiny.png", imagefiles.png(size=(100, 100))) == (
         "tiny.png is 100 × 100 pixels; the short side must be at least 256 px."
     )
+
+
+def test_data_appended_to_an_image_is_dropped():
+    polyglot = imagefiles.png() + b"<html><script>alert(document.cookie)</script></html>"
+    clean = clean_image("polyglot.png", polyglot)
+    assert b"<script>" not in clean.content and b"html" not in clean.content
+    assert Image.open(io.BytesIO(clean.content)).size == (512, 512)
+
+
+def test_large_images_are_stored_at_most_2048_px_and_a_jpeg_is_decoded_at_reduced_scale():
+    clean = clean_image("big.jpg", imagefiles.jpeg(size=(5000, 3000)))
+    assert (clean.width, clean.height) == (2048, 1229)
+    header = read_header("big.jpg", imagefiles.jpeg(size=(5000, 3000)))
+    assert (header.width, header.height) == (5000, 3000)
+    assert header.decoded_pixels == 2500 * 1500  # draft mode: half scale, not 15 MP
+
+
+def test_header_is_judged_without_decoding():
+    header = read_header("bomb.png", imagefiles.decompression_bomb(side=6_000))  # 36 MP claimed, no pixels
+    assert header.decoded_pixels == 36_000_000

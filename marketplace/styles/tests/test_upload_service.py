@@ -134,3 +134,30 @@ def test_too_many_tags_or_price_out_of_bounds(artist):
     with pytest.raises(ServiceError):
         create(artist, files(10), price_per_generation=0)
     assert_nothing_stored()
+
+
+def test_a_set_over_the_pixel_budget_is_refused_from_the_headers_naming_the_file(artist, monkeypatch):
+    import marketplace.styles.images as images
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("a set over budget must be refused before any image is decoded")
+
+    monkeypatch.setattr(images.Image.Image, "load", no_decoding)
+    # 28 PNGs claiming 36 MP each (crafted headers, a few hundred bytes): 1,008 MP to decode.
+    uploads = [SimpleUploadedFile(f"big{i}.png", imagefiles.decompression_bomb(side=6_000)) for i in range(28)]
+    with pytest.raises(UploadRejected) as excinfo:
+        create(artist, uploads)
+    assert excinfo.value.problems == [
+        "With big27.png the set holds more than 1,000 megapixels to decode, the limit for one training set; "
+        "send fewer or smaller images (2048 px on the long side is plenty)."
+    ]
+    assert_nothing_stored()
+
+
+def test_large_jpegs_are_stored_scaled_down(artist):
+    uploads = files(9) + [SimpleUploadedFile("photo.jpg", imagefiles.jpeg(size=(7000, 4500)))]
+    style = create(artist, uploads)
+    photo = style.training_images.get(position=9)
+    assert (photo.width, photo.height) == (1750, 1125)  # decoded at 1/4 scale, under 2048 px: kept so
+    with photo.image.open("rb") as fh:
+        assert Image.open(fh).size == (1750, 1125)

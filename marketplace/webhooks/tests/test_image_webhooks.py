@@ -1,10 +1,13 @@
+import io
 import itertools
 import json
 
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from PIL import Image
 
+from marketplace.core.testing import imagefiles
 from marketplace.generations.models import Generation
 from marketplace.ledger.models import LedgerEntry
 
@@ -53,6 +56,40 @@ def test_wrong_size_upload_is_400(client, generation, worker_headers, png_bytes)
     )
     assert response.status_code == 400
     assert "must be 512×512 pixels" in response.json()["error"]
+
+
+def put_image(client, generation, data, headers):
+    return client.put(
+        reverse("webhooks:image-upload", args=[generation.pk]), data=data, content_type="image/png", **headers
+    )
+
+
+def test_a_polyglot_worker_image_is_stored_reencoded(client, generation, worker_headers, png_bytes):
+    polyglot = png_bytes() + b"<html><script>alert(document.domain)</script></html>"
+    assert put_image(client, generation, polyglot, worker_headers).status_code == 200
+    generation.refresh_from_db()
+    with generation.image.open("rb") as fh:
+        stored = fh.read()
+    assert b"<script>" not in stored
+    image = Image.open(io.BytesIO(stored))
+    assert (image.format, image.size) == ("PNG", (512, 512))
+
+
+def test_a_20000_by_20000_worker_image_is_a_json_400_not_a_500(client, generation, worker_headers):
+    bomb = imagefiles.decompression_bomb(side=20_000)  # a few hundred bytes claiming 400 MP
+    response = put_image(client, generation, bomb, worker_headers)
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "The upload has too many pixels to be a real photo or drawing.", "code": "bad_request",
+    }
+    generation.refresh_from_db()
+    assert not generation.image
+
+
+def test_a_worker_image_over_40_megapixels_is_refused_from_its_header(client, generation, worker_headers):
+    response = put_image(client, generation, imagefiles.decompression_bomb(side=7_000), worker_headers)
+    assert response.status_code == 400
+    assert response.json()["error"] == "The upload is 7000 × 7000 pixels; the limit is 40 megapixels."
 
 
 STATUSES = ["queued", "processing", "completed", "failed", "cancelled"]
