@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 
@@ -37,6 +38,16 @@ class User(AbstractUser):
 
     def get_absolute_url(self) -> str:
         return reverse("community:artist", kwargs={"username": self.username})
+
+    @cached_property
+    def welcome_bonus_pending(self) -> bool:
+        """True until the welcome tokens arrive: they wait for a verified email address."""
+        from marketplace.ledger.models import LedgerEntry  # ledger builds on accounts
+
+        return not (
+            self.emailaddress_set.filter(verified=True).exists()
+            or self.ledger_entries.filter(kind=LedgerEntry.Kind.WELCOME).exists()
+        )
 
 
 def user_display(user: User) -> str:

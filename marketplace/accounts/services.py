@@ -1,3 +1,4 @@
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -6,9 +7,15 @@ from marketplace.ledger.models import LedgerEntry
 from marketplace.ledger.services import ledger_credit
 
 
+def user_has_verified_email(user) -> bool:
+    return EmailAddress.objects.filter(user=user, verified=True).exists()
+
+
 def user_grant_welcome_bonus(*, user) -> LedgerEntry:
     """Credit the welcome tokens. Safe to call any number of times: the
-    idempotency key is per user, so the bonus lands exactly once."""
+    idempotency key is per user, so the bonus lands exactly once (a second
+    verified address, a repeated signal and the demo seed change nothing).
+    Callers grant it only for a verified email address (accounts.signals)."""
     return ledger_credit(
         user_id=user.pk,
         amount=settings.WELCOME_BONUS_TOKENS,
