@@ -52,3 +52,25 @@ class User(AbstractUser):
 
 def user_display(user: User) -> str:
     return user.public_name
+
+
+class AccountEvent(models.Model):
+    """A member's own step that staff may want to review later (becoming an artist, hitting the new-artist
+    upload cap): who, what, when and from where. Written by accounts.services only; rows are never edited."""
+
+    class Kind(models.TextChoices):
+        BECAME_ARTIST = "became_artist", _("Became an artist")
+        UPLOAD_CAPPED = "upload_capped", _("Upload refused by the new-artist cap")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_events")
+    kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "kind"], name="account_event_user_kind_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.user}"

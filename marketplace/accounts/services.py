@@ -3,6 +3,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from marketplace.accounts.models import AccountEvent
 from marketplace.ledger.models import LedgerEntry
 from marketplace.ledger.services import ledger_credit
 
@@ -35,9 +36,22 @@ def user_update_profile(*, user, display_name: str, bio: str, avatar=None) -> No
     user.save(update_fields=fields)
 
 
-def user_become_artist(*, user, display_name: str, bio: str, avatar=None) -> None:
-    """Any member may sell styles: they need a public name; bio and avatar are optional."""
+def account_event_record(*, user, kind: str, detail: str = "", ip: str | None = None) -> AccountEvent:
+    """Append an audit row (AccountEvent); the only writer of that table."""
+    return AccountEvent.objects.create(user=user, kind=kind, detail=detail[:500], ip_address=ip or None)
+
+
+def user_become_artist(*, user, display_name: str, bio: str, avatar=None, ip: str | None = None) -> None:
+    """Any member may sell styles, at once: they need a public name; bio and avatar are optional.
+
+    Unreviewed, so it is recorded (AccountEvent, with the client IP) and a new
+    artist's uploads are capped until a first style is live (styles.services).
+    Becoming an artist again records nothing new.
+    """
     with transaction.atomic():
         user_update_profile(user=user, display_name=display_name, bio=bio, avatar=avatar)
+        if user.is_artist:
+            return
         user.role = user.Role.ARTIST
         user.save(update_fields=["role"])
+        account_event_record(user=user, kind=AccountEvent.Kind.BECAME_ARTIST, detail=display_name, ip=ip)
