@@ -12,6 +12,18 @@ def user_has_verified_email(user) -> bool:
     return EmailAddress.objects.filter(user=user, verified=True).exists()
 
 
+def user_accept_provider_verified_emails(*, user, emails: list[str]) -> None:
+    """Mark the user's own unverified addresses verified when a provider (Google) vouched for them, then
+    grant the welcome tokens. For a Google account connected to an existing email sign-up: allauth lets
+    that sign-in in by the address (EMAIL_AUTHENTICATION) but leaves the address unverified."""
+    lowered = {email.lower() for email in emails}
+    for address in EmailAddress.objects.filter(user=user, verified=False):
+        if address.email.lower() in lowered:
+            address.set_verified(commit=True)
+    if user_has_verified_email(user):
+        user_grant_welcome_bonus(user=user)
+
+
 def user_grant_welcome_bonus(*, user) -> LedgerEntry:
     """Credit the welcome tokens. Safe to call any number of times: the
     idempotency key is per user, so the bonus lands exactly once (a second

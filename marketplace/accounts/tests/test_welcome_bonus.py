@@ -115,7 +115,7 @@ def google_app(settings):
     }
 
 
-def google_sign_in(client, *, sub="1098765", email="grace@example.com"):
+def google_sign_in(client, *, sub="1098765", email="grace@example.com", verified=True):
     """Runs allauth's real OAuth2 flow; only Google's two HTTP endpoints are faked."""
     start = client.post(reverse("google_login"))
     assert start.status_code == 302
@@ -132,7 +132,7 @@ def google_sign_in(client, *, sub="1098765", email="grace@example.com"):
             json={
                 "id": sub,
                 "email": email,
-                "verified_email": True,
+                "verified_email": verified,
                 "name": "Grace Hopper",
                 "given_name": "Grace",
                 "family_name": "Hopper",
@@ -175,3 +175,31 @@ def test_no_google_button_without_client_id(client, settings):
 def test_google_button_when_configured(client, google_app):
     assert "Continue with Google" in client.get(reverse("account_login")).content.decode()
     assert "Continue with Google" in client.get(reverse("account_signup")).content.decode()
+
+
+@pytest.mark.django_db
+def test_google_sign_in_to_an_unverified_email_account_verifies_it_and_grants_once(client, google_app, mailoutbox):
+    sign_up(client, email="grace@example.com")
+    user = User.objects.get(email="grace@example.com")
+    assert user.token_balance == 0
+    client.post(reverse("account_logout"))
+
+    # Google vouches for the same address: allauth connects the account (and, for safety, wipes the password
+    # someone else may have set); the address counts as verified, so the welcome tokens arrive.
+    assert google_sign_in(client).status_code == 302
+    user.refresh_from_db()
+    assert int(client.session["_auth_user_id"]) == user.pk
+    assert EmailAddress.objects.get(user=user, email="grace@example.com").verified
+    assert user.token_balance == 100
+    assert welcome_rows(user).count() == 1
+
+
+@pytest.mark.django_db
+def test_an_address_google_has_not_verified_grants_nothing(client, google_app, mailoutbox):
+    sign_up(client, email="grace@example.com")
+    client.post(reverse("account_logout"))
+    google_sign_in(client, verified=False)
+    user = User.objects.get(email="grace@example.com")
+    assert not EmailAddress.objects.get(user=user, email="grace@example.com").verified
+    assert user.token_balance == 0
+    assert not welcome_rows(user).exists()
