@@ -168,13 +168,18 @@ def test_google_signup_grants_100_tokens_once(client, google_app):
 def test_no_google_button_without_client_id(client, settings):
     settings.GOOGLE_CLIENT_ID = ""
     assert "Continue with Google" not in client.get(reverse("account_login")).content.decode()
-    assert "Continue with Google" not in client.get(reverse("account_signup")).content.decode()
+    signup = client.get(reverse("account_signup")).content.decode()
+    assert "Continue with Google" not in signup
+    assert "With Google, they arrive at once." not in signup
 
 
 @pytest.mark.django_db
 def test_google_button_when_configured(client, google_app):
     assert "Continue with Google" in client.get(reverse("account_login")).content.decode()
-    assert "Continue with Google" in client.get(reverse("account_signup")).content.decode()
+    signup = client.get(reverse("account_signup")).content.decode()
+    assert "Continue with Google" in signup
+    assert "Verify your email to get 100 free tokens" in signup
+    assert "With Google, they arrive at once." in signup
 
 
 @pytest.mark.django_db
