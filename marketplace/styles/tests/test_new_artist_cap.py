@@ -2,13 +2,20 @@
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from marketplace.accounts.models import AccountEvent
 from marketplace.jobs.models import OutboxMessage
 from marketplace.styles.models import Style, TrainingImage
-from marketplace.styles.services import style_report_training, style_store_artifact
+from marketplace.styles.services import (
+    NewArtistCapReached,
+    style_check_upload_allowed,
+    style_report_training,
+    style_store_artifact,
+)
 from marketplace.styles.tests.test_studio import HX, form_data
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +119,12 @@ def test_an_artist_with_a_live_style_is_not_capped(client, artist, make_style):
     client.force_login(artist)
     assert upload(client).status_code == 302
     assert not AccountEvent.objects.filter(kind=AccountEvent.Kind.UPLOAD_CAPPED).exists()
+
+
+def test_the_check_inside_the_upload_transaction_locks_the_artist(artist, make_style):
+    # style_create checks again under a lock on the artist's row, so two sets sent at once cannot both pass.
+    make_style(name="Waiting", training_status=Style.Status.PENDING)
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries, pytest.raises(NewArtistCapReached):
+        style_check_upload_allowed(artist=artist, locked=True)
+    assert "FOR UPDATE" in queries.captured_queries[0]["sql"]
+    assert not AccountEvent.objects.exists()  # the refusal is recorded by the first, unlocked check
