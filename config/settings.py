@@ -178,6 +178,7 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "optional")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_USER_DISPLAY = "marketplace.accounts.models.user_display"
+ACCOUNT_ADAPTER = "marketplace.accounts.adapters.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "marketplace.accounts.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
@@ -196,7 +197,25 @@ SOCIALACCOUNT_PROVIDERS = {
         ),
     }
 }
-WELCOME_BONUS_TOKENS = 100
+WELCOME_BONUS_TOKENS = 100  # granted once the email address is verified (accounts.signals)
+
+# --- Account abuse limits (allauth's rate limits, in the cache: shared across processes on Redis) ---------
+# "login_failed" is keyed per client IP + email by AccountAdapter, so wrong passwords from one address never
+# refuse the owner elsewhere; the two windows back off (5 in 5 minutes, then 10 in an hour) and the per-IP
+# rate slows one address guessing many accounts. The other keys ("key") are the email address.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "5/5m/key,10/h/key,30/h/ip",
+    "signup": "5/h/ip,20/d/ip",
+    "reset_password": "5/h/ip,3/h/key",
+    "reset_password_from_key": "10/h/ip",
+    "confirm_email": "1/3m/key,10/h/ip",
+    "change_password": "5/m/user",
+    "manage_email": "10/h/user",
+}
+# Proxies in front of Django that append to X-Forwarded-For: 0 for the embedded server (the header is then
+# ignored), 1 behind nginx or an ingress. Wrong in either direction, every client shares one limit or can
+# pick its own IP.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("ALLAUTH_TRUSTED_PROXY_COUNT", "0"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

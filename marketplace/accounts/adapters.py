@@ -1,4 +1,37 @@
+import math
+
+from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django import forms
+from django.utils.translation import ngettext
+
+from marketplace.accounts.ratelimits import login_failed_key, login_retry_after
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        # allauth's one hook for the failed-login key (also used to clear it after a password reset):
+        # per IP + account instead of per account, so nobody can lock an owner out from elsewhere.
+        return login_failed_key(request, super()._get_login_attempts_cache_key(request, **credentials))
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        try:
+            super().pre_authenticate(request, **credentials)
+        except forms.ValidationError as exc:
+            if exc.code != "too_many_login_attempts":
+                raise
+            key = self._get_login_attempts_cache_key(request, **credentials)
+            minutes = max(1, math.ceil(login_retry_after(request, key=key) / 60))
+            raise forms.ValidationError(
+                ngettext(
+                    "Too many wrong passwords for this account from your network. Your account is not locked: "
+                    "try again in %(minutes)s minute, log in from another network, or reset your password.",
+                    "Too many wrong passwords for this account from your network. Your account is not locked: "
+                    "try again in %(minutes)s minutes, log in from another network, or reset your password.",
+                    minutes,
+                ) % {"minutes": minutes},
+                code="too_many_login_attempts",
+            ) from exc
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -8,7 +8,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from marketplace.accounts.models import User
+from marketplace.accounts.models import AccountEvent, User
 from marketplace.core.exceptions import ServiceError
 from marketplace.ledger.forms import TokenAdjustmentForm
 from marketplace.ledger.models import LedgerEntry
@@ -100,3 +100,20 @@ class UserAdmin(DjangoUserAdmin):
                 ) % {"count": applied, "amount": amount},
                 messages.SUCCESS,
             )
+
+
+@admin.register(AccountEvent)
+class AccountEventAdmin(admin.ModelAdmin):
+    """The audit trail is read-only (rows come from accounts.services); deleting a user removes theirs."""
+
+    list_display = ("created_at", "user", "kind", "detail", "ip_address")
+    list_filter = ("kind",)
+    search_fields = ("user__username", "user__email", "ip_address", "detail")
+    date_hierarchy = "created_at"
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

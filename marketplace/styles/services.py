@@ -4,6 +4,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -12,6 +13,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from marketplace.accounts.models import AccountEvent
+from marketplace.accounts.services import account_event_record
 from marketplace.core.exceptions import NotAllowed, ServiceError
 from marketplace.jobs.dead_letters import register_give_up
 from marketplace.jobs.lifecycle import TransitionNotAllowed
@@ -261,6 +264,55 @@ def _clean_training_set(files) -> list[CleanImage]:
     return cleaned
 
 
+class NewArtistCapReached(ServiceError):
+    """A new artist (no live style yet) already has a training set in review or training."""
+
+    code = "new_artist_cap"
+
+
+def style_upload_blocker(artist) -> Style | None:
+    """The style that keeps a new artist from uploading another set, or None.
+
+    Becoming an artist is instant and unreviewed, so until a first style is
+    live (trained, not hidden by a moderator) an artist may have one set
+    waiting or training at a time. A failed or deleted set frees the slot.
+    """
+    if artist.styles.live().exists():
+        return None
+    return (
+        artist.styles.filter(
+            deleted_at__isnull=True, training_status__in=[Style.Status.PENDING, Style.Status.TRAINING]
+        ).order_by("created_at").first()
+    )
+
+
+def new_artist_cap_message(blocker: Style) -> str:
+    return _(
+        "New artists train one style at a time until their first style is live. “%(name)s” is still being "
+        "trained: you can upload your next training set as soon as it is ready, or if its training fails."
+    ) % {"name": blocker.name}
+
+
+def style_check_upload_allowed(*, artist, locked: bool = False) -> None:
+    """Raise NewArtistCapReached when the new-artist cap refuses another set.
+
+    Called once before the images are read (cheap; records the refusal for
+    staff) and again inside style_create's transaction with `locked`, after
+    locking the artist's row, so two uploads sent at once cannot both pass.
+    """
+    if locked:
+        get_user_model().objects.select_for_update().only("pk").get(pk=artist.pk)
+    blocker = style_upload_blocker(artist)
+    if blocker is None:
+        return
+    if not locked:
+        account_event_record(
+            user=artist, kind=AccountEvent.Kind.UPLOAD_CAPPED,
+            detail=f"waiting for style {blocker.pk} ({blocker.get_training_status_display()})",
+        )
+    raise NewArtistCapReached(new_artist_cap_message(blocker))
+
+
 def _unique_slug(name: str) -> str:
     base = slugify(name)[:100] or "style"
     slug = base
@@ -302,16 +354,20 @@ def style_create(
 ) -> Style:
     """Create a pending style from a training set and queue its training.
 
+    A new artist has one set in training at a time (style_check_upload_allowed).
+
     All or nothing: every image is validated first (UploadRejected lists
     each bad file); then the style, its tags, its images and the outbox
     message are written in one transaction. If that fails, the files
     already written are removed, so nothing is left behind.
     """
     tags = _clean_listing(tags=tags, price_per_generation=price_per_generation)
+    style_check_upload_allowed(artist=artist)
     cleaned = _clean_training_set(files)
     stored: list = []
     try:
         with transaction.atomic():
+            style_check_upload_allowed(artist=artist, locked=True)
             style = Style.objects.create(
                 artist=artist, name=name, slug=_unique_slug(name), description=description,
                 price_per_generation=price_per_generation, commercial_use=commercial_use,

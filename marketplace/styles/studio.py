@@ -2,6 +2,7 @@
 
 from functools import wraps
 
+from allauth.account.adapter import get_adapter as get_account_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -20,7 +21,14 @@ from marketplace.core.types import HtmxHttpRequest
 from marketplace.ledger.selectors import ledger_earned_per_style
 from marketplace.styles.forms import StyleEditForm, StyleUploadForm
 from marketplace.styles.models import TRAINING_LIFECYCLE, Style
-from marketplace.styles.services import UploadRejected, style_create, style_delete, style_update
+from marketplace.styles.services import (
+    UploadRejected,
+    new_artist_cap_message,
+    style_create,
+    style_delete,
+    style_update,
+    style_upload_blocker,
+)
 
 
 def artist_required(view):
@@ -39,7 +47,13 @@ def artist_required(view):
 @require_GET
 def studio(request: HtmxHttpRequest):
     styles = request.user.styles.for_studio(earnings=ledger_earned_per_style(request.user))
-    return render(request, "styles/studio.html", {"styles": styles})
+    return render(request, "styles/studio.html", {"styles": styles, "cap": _upload_cap(request.user)})
+
+
+def _upload_cap(user) -> dict | None:
+    """What the studio says while the new-artist cap holds the next upload back."""
+    blocker = style_upload_blocker(user) if user.is_artist else None
+    return {"style": blocker, "message": new_artist_cap_message(blocker)} if blocker else None
 
 
 def managed_style(request, pk: int) -> Style:
@@ -92,7 +106,7 @@ def become_artist(request: HtmxHttpRequest):
     if request.method == "POST" and form.is_valid():
         user_become_artist(
             user=user, display_name=form.cleaned_data["display_name"], bio=form.cleaned_data["bio"],
-            avatar=form.cleaned_data["avatar"] or None,
+            avatar=form.cleaned_data["avatar"] or None, ip=get_account_adapter(request).get_client_ip(request),
         )
         messages.success(request, _("Welcome to the studio, %(name)s.") % {"name": user.public_name})
         next_url = request.GET.get("next", "")
@@ -122,7 +136,7 @@ def style_new(request: HtmxHttpRequest):
             url = reverse("styles:status", args=[style.pk])
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     status = 422 if request.method == "POST" else 200  # base.html tells htmx to swap 422
-    context = {"form": form, "problems": problems}
+    context = {"form": form, "problems": problems, "cap": _upload_cap(request.user)}
     return render_page(request, "styles/upload.html", context, fragment="upload-form", status=status)
 
 

@@ -109,7 +109,7 @@ def test_login_page_uses_site_layout_without_google(client, settings):
 
 def test_signup_page_promises_the_welcome_tokens(client):
     body = client.get(reverse("account_signup")).content.decode()
-    assert f"{settings.WELCOME_BONUS_TOKENS} free tokens" in body
+    assert f"Verify your email to get {settings.WELCOME_BONUS_TOKENS} free tokens" in body
     assert 'name="password2"' in body
 
 

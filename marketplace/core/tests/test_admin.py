@@ -14,7 +14,8 @@ from django.urls import reverse
 
 import marketplace.generations.admin as generations_admin
 import marketplace.styles.admin as styles_admin
-from marketplace.accounts.models import User
+from marketplace.accounts.models import AccountEvent, User
+from marketplace.accounts.services import account_event_record
 from marketplace.community.models import Comment, Follow, Like, Report
 from marketplace.community.moderation import moderation_dismiss
 from marketplace.community.services import report_create
@@ -55,6 +56,9 @@ def make_rows(make_user, make_style, make_generation):
         account = SocialAccount.objects.create(user=user, provider="google", uid=f"uid-{n}")
         return {
             "accounts.User": user,
+            "accounts.AccountEvent": account_event_record(
+                user=artist, kind=AccountEvent.Kind.BECAME_ARTIST, detail=artist.public_name, ip="203.0.113.9"
+            ),
             "auth.Group": Group.objects.create(name=f"Moderators {n}"),
             "account.EmailAddress": EmailAddress.objects.create(
                 user=user, email=user.email, verified=True, primary=True

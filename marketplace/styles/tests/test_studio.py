@@ -142,6 +142,7 @@ def test_status_page_is_private(client, make_user, make_style):
 
 
 def test_studio_lists_statuses_and_links_unfinished_to_status(client, artist, make_style):
+    make_style(name="Live one")  # an artist with a live style is past the new-artist cap
     pending = make_style(name="Waiting", training_status="pending")
     client.force_login(artist)
     body = client.get(reverse("styles:studio")).content.decode()
