@@ -132,10 +132,11 @@ def too_many_requests(request: HttpRequest, retry_after: int, *, api: bool = Fal
         )
     elif getattr(request, "htmx", False) and not request.htmx.history_restore_request:
         # Whatever element asked, the notice goes to the area every page has (base.html), and htmx is told
-        # to swap 429s there: the form that was posted stays on the page as the person left it.
+        # to swap 429s there: the form that was posted stays on the page as the person left it. The notice is
+        # at the top of <main>, so it is scrolled into view (a button low on a long page asked).
         response = render(request, "429.html#rate-limited", {"message": message}, status=429)
         response["HX-Retarget"] = "#rate-limit-notice"
-        response["HX-Reswap"] = "innerHTML"
+        response["HX-Reswap"] = "innerHTML show:top"
     else:
         context = {"message": message, "back_url": _back_url(request)}
         response = render(request, "429.html", context, status=429)

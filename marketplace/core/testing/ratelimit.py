@@ -33,7 +33,8 @@ def refused_fragment(response) -> str:
     """The htmx notice, retargeted into #rate-limit-notice (the form that asked stays as it is)."""
     assert response.status_code == 429, response.status_code
     _retry(response)
-    assert response.headers["HX-Retarget"] == "#rate-limit-notice" and response.headers["HX-Reswap"] == "innerHTML"
+    assert response.headers["HX-Retarget"] == "#rate-limit-notice"
+    assert response.headers["HX-Reswap"] == "innerHTML show:top"  # the notice is scrolled into view
     assert "HX-Request" in response.headers["Vary"]
     body = response.content.decode()
     assert "<html" not in body and 'id="rate-limited"' in body and "You are doing that too often." in body

@@ -239,3 +239,20 @@ def _access_log(path: Path, *, expected: int, seconds: float = 10) -> list[tuple
             return [(pid, code) for pid, code, _request in lines]
         time.sleep(0.2)
 
+
+
+def test_the_env_example_shows_every_scope_with_its_default():
+    listed = dict(re.findall(r"^# (RATE_LIMIT_[A-Z]+)=(\S+)$", (ROOT / ".env.example").read_text(), re.MULTILINE))
+    assert listed == {f"RATE_LIMIT_{scope.upper()}": spec for scope, spec in django_settings.RATE_LIMITS.items()}
+
+
+def test_a_scope_set_to_empty_is_not_limited(rf, settings):
+    from django.http import HttpResponse
+
+    from marketplace.core.testing.ratelimit import tighten
+
+    view = ratelimit.rate_limit("comment", per="ip")(lambda request: HttpResponse("posted"))
+    tighten(settings, comment="1/m")
+    assert [view(rf.post("/")).status_code for _ in range(2)] == [200, 429]
+    tighten(settings, comment="")
+    assert view(rf.post("/")).status_code == 200
