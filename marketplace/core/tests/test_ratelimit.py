@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-import requests
 from django.conf import settings as django_settings
 from django.db import connection
 from django.test import override_settings
@@ -124,6 +123,7 @@ def test_the_page_says_when_to_retry_and_links_back_only_to_this_site(rf, user):
 
 LIMIT = 12  # an even number: each of the two processes lets half of them through
 PAIRS = 9
+PROBE = "/api/no-such-endpoint"
 SECRET = "whsec_" + "dHdvLXdvcmtlcnMtb25lLWNvdW50"  # the Standard Webhooks form of a secret
 
 
@@ -151,11 +151,11 @@ def gunicorn_two_workers(transactional_db, tmp_path):
          # One connection at a time per process: a busy one leaves the next to the other (else one gthread
          # process, always first to wake, takes every connection of a short test).
          "--worker-connections", "1",
-         "--access-logfile", str(access_log), "--access-logformat", "%(p)s %(s)s %(r)s"],
+         "--access-logfile", str(access_log), "--access-logformat", "%(p)s %(s)s %(m)s %(U)s"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     try:
-        _wait_for_workers(port, process, tmp_path / "gunicorn.log")
+        _wait_for_workers(port, process, tmp_path / "gunicorn.log", access_log)
         yield {"port": port, "access_log": access_log}
     finally:
         process.terminate()
@@ -174,20 +174,43 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _wait_for_workers(port: int, process: subprocess.Popen, log: Path, seconds: float = 60) -> None:
+def _wait_for_workers(port: int, process: subprocess.Popen, log: Path, access_log: Path, seconds: float = 60) -> None:
+    """Until both processes have answered: "Booting worker" is logged before a process has loaded Django."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         assert process.poll() is None, log.read_text()
-        booted = len(re.findall(r"Booting worker with pid", log.read_text()))
         try:
             # An unknown API path: a JSON 404 from Django, no database, not limited, not in the counted log lines.
-            probe = requests.get(f"http://127.0.0.1:{port}/api/no-such-endpoint", timeout=5)
-            if booted >= 2 and probe.status_code == 404:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.3)
+            _pair(port, PROBE, dict)
+        except OSError:
+            time.sleep(0.3)
+            continue
+        if len({pid for pid, _code, _path in _access_lines(access_log) if _path == PROBE}) == 2:
+            return
+        time.sleep(0.2)
     raise AssertionError("gunicorn did not start two workers:\n" + log.read_text())
+
+
+def _pair(port: int, path: str, headers) -> list[tuple[int, dict, bytes]]:
+    """GET `path` on two connections opened before either sends: the process that accepts one is then full
+    (--worker-connections 1), so the other process, once it is serving, accepts the other."""
+    pair = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in "ab"]
+    for conn in pair:
+        conn.connect()
+    for conn in pair:
+        conn.request("GET", path, headers=headers())
+    answers = []
+    for conn in pair:
+        response = conn.getresponse()
+        answers.append((response.status, dict(response.getheaders()), response.read()))
+        conn.close()
+    return answers
+
+
+def _access_lines(path: Path) -> list[tuple[str, str, str]]:
+    """(pid, status, path) per request of gunicorn's access log (format "%(p)s %(s)s %(m)s %(U)s")."""
+    lines = [line.split(" ") for line in path.read_text().splitlines()] if path.exists() else []
+    return [(parts[0], parts[1], parts[3]) for parts in lines if len(parts) == 4]
 
 
 def test_two_gunicorn_workers_share_one_count_on_redis(gunicorn_two_workers, make_generation):
@@ -199,46 +222,32 @@ def test_two_gunicorn_workers_share_one_count_on_redis(gunicorn_two_workers, mak
     generation = make_generation()
     token = job_token(kind=GENERATION, job_id=generation.pk, style_id=generation.style_id)
     path = reverse("webhooks:image-status", args=[generation.pk])
+    port = gunicorn_two_workers["port"]
     seconds_left = 3600 - time.time() % 3600
     if seconds_left < 30:  # the hour's window would end mid-test: start in the next one
         time.sleep(seconds_left + 1)
         seconds_left = 3600
 
     answers = []
-    for _pair in range(PAIRS):
-        # Both connections are open before either sends: the process that accepts one is then full
-        # (--worker-connections 1), so the other process must accept the other.
-        pair = [http.client.HTTPConnection("127.0.0.1", gunicorn_two_workers["port"], timeout=30) for _ in "ab"]
-        for conn in pair:
-            conn.connect()
-        for conn in pair:
-            conn.request("GET", path, headers={**signed_headers(SECRET, b""), "Atelier-Job-Token": token})
-        for conn in pair:
-            response = conn.getresponse()
-            answers.append((response.status, dict(response.getheaders()), response.read()))
-            conn.close()
+    for _ in range(PAIRS):
+        answers += _pair(port, path, lambda: {**signed_headers(SECRET, b""), "Atelier-Job-Token": token})
 
     assert [status for status, _h, _b in answers] == [200] * LIMIT + [429] * (2 * PAIRS - LIMIT), answers
     for _status, headers, body in answers[LIMIT:]:
         payload = json.loads(body)
         assert payload["code"] == "rate_limited" and 0 < payload["retry_after"] <= seconds_left + 1
         assert headers["Retry-After"] == str(payload["retry_after"])
-    served = _access_log(gunicorn_two_workers["access_log"], expected=2 * PAIRS)
+    served: list[tuple[str, str]] = []
+    for _ in range(50):  # a process writes its access line just after it answers
+        served = [(pid, code) for pid, code, p in _access_lines(gunicorn_two_workers["access_log"]) if p == path]
+        if len(served) == 2 * PAIRS:
+            break
+        time.sleep(0.2)
     assert [code for _pid, code in served].count("200") == LIMIT
     by_pid = {pid: [code for p, code in served if p == pid] for pid, _code in served}
     assert len(by_pid) == 2, served  # two processes ...
     for codes in by_pid.values():
         assert codes.count("200") == LIMIT // 2 and "429" in codes, served  # ... each let half through
-
-
-def _access_log(path: Path, *, expected: int, seconds: float = 10) -> list[tuple[str, str]]:
-    deadline = time.monotonic() + seconds
-    while True:
-        lines = [line.split(" ", 2) for line in path.read_text().splitlines() if "/status" in line]
-        if len(lines) >= expected or time.monotonic() > deadline:
-            return [(pid, code) for pid, code, _request in lines]
-        time.sleep(0.2)
-
 
 
 def test_the_env_example_shows_every_scope_with_its_default():
