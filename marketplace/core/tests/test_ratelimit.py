@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings as django_settings
@@ -131,7 +132,7 @@ SECRET = "whsec_" + "dHdvLXdvcmtlcnMtb25lLWNvdW50"  # the Standard Webhooks form
 def gunicorn_two_workers(transactional_db, tmp_path):
     """gunicorn with the project's gunicorn.conf.py and two worker processes, on the test database (committed
     rows: transactional_db) and the test's Redis; its access log names the process that served each request."""
-    if connection.vendor != "postgresql" or not django_settings.REDIS_URL:
+    if connection.vendor != "postgresql" or not django_settings.REDIS_URL or "DATABASE_URL" not in os.environ:
         pytest.skip("needs PostgreSQL and Redis: set DATABASE_URL=postgres://... and REDIS_URL")
     db = connection.settings_dict
     port = _free_port()
@@ -139,7 +140,7 @@ def gunicorn_two_workers(transactional_db, tmp_path):
     env = {
         **{k: v for k, v in os.environ.items() if k not in {"AMQP_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}},
         "DJANGO_SETTINGS_MODULE": "config.settings", "RATE_LIMIT_WORKER": f"{LIMIT}/h",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": urlunsplit(urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{db['NAME']}")),
         "REDIS_URL": django_settings.REDIS_URL, "SECRET_KEY": django_settings.SECRET_KEY,
         "WORKER_WEBHOOK_SECRETS": SECRET, "WORKER_ACCEPT_BEARER": "false",
         "EMBEDDED_WORKER": "false", "IN_PROCESS_DISPATCHER": "false", "VAR_DIR": str(tmp_path / "var"),
