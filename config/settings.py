@@ -158,6 +158,24 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "atelier"}}
 
+# --- Rate limits (marketplace/core/ratelimit.py) ---------------------------
+# "N/period" per scope (period: s, m, h, d, optionally with a multiple: "5/10m"), counted in the default
+# cache: with REDIS_URL every gunicorn worker and machine shares the count; under the local-memory default
+# each process counts on its own. Numbers a person using the site never reaches; "" switches a scope off.
+# Sign-up, login and password reset are allauth's (ACCOUNT_RATE_LIMITS).
+RATE_LIMITS = {
+    "generate": "30/m",  # per user: submitting the generate form
+    "upload": "10/h",  # per user: training-set uploads
+    "profile": "30/h",  # per user: profile edits and becoming an artist (each may carry an avatar)
+    "comment": "10/m",  # per user
+    "social": "60/m",  # per user: likes and follows together
+    "purchase": "10/m",  # per user: buying token packs
+    "worker": "600/m",  # per job token (or bearer token) on the worker API
+}
+# Each can be changed without a release: RATE_LIMIT_GENERATE=60/m, or RATE_LIMIT_GENERATE= to switch it off.
+RATE_LIMITS |= {scope: os.environ[f"RATE_LIMIT_{scope.upper()}"] for scope in RATE_LIMITS
+                if f"RATE_LIMIT_{scope.upper()}" in os.environ}
+
 # --- Auth -----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from marketplace.accounts.forms import ProfileForm
 from marketplace.accounts.services import user_update_profile
+from marketplace.core.ratelimit import rate_limit
 from marketplace.core.types import HtmxHttpRequest
 
 
@@ -17,6 +18,7 @@ def profile(request: HtmxHttpRequest):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limit("profile")
 def profile_edit(request: HtmxHttpRequest):
     user = request.user
     if request.method == "POST":

@@ -12,6 +12,7 @@ from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from marketplace.core.exceptions import ServiceError
 from marketplace.core.htmx import render_page
+from marketplace.core.ratelimit import rate_limit
 from marketplace.core.types import HtmxHttpRequest
 from marketplace.generations.forms import GenerateForm, cost_context, form_context
 from marketplace.generations.models import GENERATION_LIFECYCLE, Generation
@@ -43,6 +44,7 @@ def remix_initial(request) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limit("generate")
 def generate(request: HtmxHttpRequest):
     if request.method == "POST" and not request.user.is_authenticated:
         return redirect_to_login(reverse("generations:generate"))

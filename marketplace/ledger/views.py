@@ -15,6 +15,7 @@ from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from marketplace.core.exceptions import ServiceError
 from marketplace.core.htmx import render_page, wants_fragment
+from marketplace.core.ratelimit import rate_limit
 from marketplace.core.types import HtmxHttpRequest
 from marketplace.ledger.charts import bar_chart_svg
 from marketplace.ledger.filters import LedgerEntryFilter
@@ -90,6 +91,7 @@ def payments(request: HtmxHttpRequest):
 
 @login_required
 @require_POST
+@rate_limit("purchase")
 def buy(request: HtmxHttpRequest):
     payment = _purchase(request)
     if not request.htmx:

@@ -17,6 +17,7 @@ from marketplace.accounts.forms import ArtistForm
 from marketplace.accounts.services import user_become_artist
 from marketplace.core.exceptions import ServiceError
 from marketplace.core.htmx import render_page, wants_fragment
+from marketplace.core.ratelimit import rate_limit
 from marketplace.core.types import HtmxHttpRequest
 from marketplace.ledger.selectors import ledger_earned_per_style
 from marketplace.styles.forms import StyleEditForm, StyleUploadForm
@@ -99,6 +100,7 @@ def style_remove(request: HtmxHttpRequest, pk: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limit("profile")
 def become_artist(request: HtmxHttpRequest):
     user = request.user
     initial = {"display_name": user.display_name, "bio": user.bio}
@@ -116,6 +118,7 @@ def become_artist(request: HtmxHttpRequest):
 
 @artist_required
 @require_http_methods(["GET", "POST"])
+@rate_limit("upload")
 def style_new(request: HtmxHttpRequest):
     form = StyleUploadForm(request.POST or None, request.FILES or None)
     problems: list[str] = []

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.core.exceptions import ServiceError
 from marketplace.core.metrics import WORKER_REPORT_LATENCY
+from marketplace.core.ratelimit import api_rate_limit
 from marketplace.generations.models import GENERATION_LIFECYCLE, Generation
 from marketplace.generations.services import MAX_IMAGE_BYTES, generation_report, generation_store_image
 from marketplace.generations.status import generation_status_for_owner
@@ -56,6 +57,7 @@ def timed_report(kind: str):
 
 @timed_report("training")
 @api_view(["GET", "PATCH"])
+@api_rate_limit("worker")
 @worker_required(training_job)
 def model_status(request, style_id: int) -> JsonResponse:
     if request.method == "GET":
@@ -76,6 +78,7 @@ def model_status(request, style_id: int) -> JsonResponse:
 
 @timed_report("training")
 @api_view(["GET", "PUT"])
+@api_rate_limit("worker")
 @worker_required(style_model, max_body=MAX_ARTIFACT_BYTES)
 def model_artifact(request, style_id: int):
     style = get_object_or_404(Style, pk=style_id)
@@ -98,6 +101,7 @@ def model_artifact(request, style_id: int):
 
 
 @api_view(["GET"])
+@api_rate_limit("worker")
 @worker_required(training_job)
 def training_image(request, style_id: int, image_id: int) -> FileResponse:
     image = get_object_or_404(TrainingImage, pk=image_id, style_id=style_id)
@@ -108,6 +112,7 @@ def training_image(request, style_id: int, image_id: int) -> FileResponse:
 
 @timed_report("generation")
 @api_view(["GET", "PATCH"])
+@api_rate_limit("worker")
 def image_status(request, generation_id: int) -> JsonResponse:
     """GET: the owner (session) or a worker (token) reads the status. PATCH: a worker reports."""
     if request.method == "GET" and not has_worker_credentials(request):
@@ -141,6 +146,7 @@ def image_status(request, generation_id: int) -> JsonResponse:
 
 @timed_report("generation")
 @api_view(["PUT"])
+@api_rate_limit("worker")
 @worker_required(generation_job, max_body=MAX_IMAGE_BYTES)
 def image_upload(request, generation_id: int) -> JsonResponse:
     get_object_or_404(Generation, pk=generation_id)

@@ -20,6 +20,7 @@ from marketplace.community.models import COMMENT_MAX_LENGTH, Comment, Follow
 from marketplace.community.services import comment_create, comment_delete
 from marketplace.core.exceptions import NotAllowed, ServiceError
 from marketplace.core.htmx import render_page, wants_fragment
+from marketplace.core.ratelimit import rate_limit
 from marketplace.core.types import HtmxHttpRequest
 from marketplace.generations.models import Generation
 from marketplace.generations.views import job_card_response, job_context
@@ -127,6 +128,7 @@ def _comment_summary_count(viewer, generation_id: int) -> int:
 
 @login_required
 @require_POST
+@rate_limit("comment")
 def post_comment(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Post a comment. htmx gets the new comment (appended to the list), a fresh form and the new count;
     a plain form goes back to the comment on the page. A refused comment comes back with its reason (422)."""

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from marketplace.community.models import Follow
 from marketplace.community.services import follow_toggle, like_toggle
 from marketplace.core.exceptions import ServiceError
+from marketplace.core.ratelimit import rate_limit
 from marketplace.core.types import HtmxHttpRequest
 from marketplace.generations.models import Generation
 
@@ -33,6 +34,7 @@ def _wanted(request: HtmxHttpRequest, field: str) -> bool | None:
 
 @login_required
 @require_POST
+@rate_limit("social")
 def like(request: HtmxHttpRequest, pk: int):
     try:
         liked, count = like_toggle(user=request.user, generation_id=pk, like=_wanted(request, "like"))
@@ -48,6 +50,7 @@ def like(request: HtmxHttpRequest, pk: int):
 
 @login_required
 @require_POST
+@rate_limit("social")
 def follow(request: HtmxHttpRequest, pk: int):
     people = get_user_model().objects.filter(is_active=True)
     try:
