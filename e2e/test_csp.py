@@ -107,7 +107,8 @@ def test_the_journey_breaks_no_rule_of_the_enforced_policy(site: str, page: Page
     assert any("securitypolicyviolation style-src" in text for text in problems), problems
     problems.clear()
 
-    for path in ("/", "/accounts/signup/", "/accounts/login/", "/feed/", teal.get_absolute_url()):
+    for path in ("/", "/accounts/signup/", "/accounts/login/", "/accounts/password/reset/", "/feed/",
+                 teal.get_absolute_url(), f"/artists/{artist.username}/"):
         visit(page, site + path)
 
     # The catalog: suggestions (q without hx-vals js:), a filter (empty fields left out), a choice that
@@ -167,13 +168,14 @@ def test_the_journey_breaks_no_rule_of_the_enforced_policy(site: str, page: Page
     visit(page, f"{site}/wallet/")
     page.get_by_role("button", name=re.compile("Buy 100 tokens")).click()
     expect(page.get_by_test_id("token-balance")).to_have_text("114")
-    visit(page, f"{site}/notifications/")
-    visit(page, f"{site}/generations/")
-    visit(page, f"{site}/account/profile/")
+    for path in ("/notifications/", "/notifications/settings/", "/generations/", "/following/", "/account/profile/",
+                 "/account/profile/edit/", "/accounts/email/", "/accounts/password/change/", "/studio/become-artist/"):
+        visit(page, site + path)
 
     # The artist: the studio, an upload with its progress bar, training polled until done; a report.
     log_in(page, site, "lena@example.com")
     visit(page, f"{site}/studio/")
+    visit(page, f"{site}/wallet/earnings/")
     visit(page, f"{site}/studio/new/")
     page.get_by_label("Name").fill("Harbour Fog")
     page.get_by_label("Tags").fill("fog")
