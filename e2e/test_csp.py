@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from marketplace.core.tests.test_headers import production_settings
 from marketplace.ledger.services import ledger_credit
 from marketplace.styles.models import Style, Tag
 from marketplace.styles.tests import imagefiles
@@ -227,3 +228,31 @@ def test_the_admin_works_under_the_enforced_policy(site: str, page: Page, proble
     expect(page.locator(".moderation-tabs")).to_have_css("position", "static")  # static/css/admin.css
 
     assert problems == []
+
+
+@pytest.mark.parametrize("configured", [True, False], ids=["google-configured", "google-not-in-policy"])
+def test_continue_with_google_leaves_only_when_the_policy_lets_the_form_go_there(
+    site: str, page: Page, settings, problems, configured
+):
+    """The button posts here and allauth redirects to Google: Chromium checks form-action on that redirect too."""
+    settings.GOOGLE_CLIENT_ID = "csp-client-id"
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "google": {"APPS": [{"client_id": "csp-client-id", "secret": "csp-secret", "key": ""}]}
+    }
+    production = production_settings(**({"GOOGLE_CLIENT_ID": "csp-client-id"} if configured else {}))
+    settings.SECURE_CSP = production["SECURE_CSP"]
+    # Google itself is outside the project: its sign-in page is a stand-in.
+    page.route("https://accounts.google.com/**", lambda route: route.fulfill(
+        status=200, content_type="text/html", body="<title>Sign in - Google Accounts</title>"))
+
+    visit(page, f"{site}/accounts/login/")
+    if configured:
+        page.get_by_role("button", name="Continue with Google").click()
+        page.wait_for_url(re.compile(r"^https://accounts\.google\.com/o/oauth2/"))
+        assert "client_id=csp-client-id" in page.url
+        assert problems == []
+    else:
+        with page.expect_console_message(lambda message: "form-action" in message.text):
+            page.get_by_role("button", name="Continue with Google").click()
+        assert not page.url.startswith("https://accounts.google.com")
+        assert any("form-action" in text for text in problems)
