@@ -179,7 +179,12 @@ def test_the_journey_breaks_no_rule_of_the_enforced_policy(site: str, page: Page
     visit(page, f"{site}/wallet/earnings/")
     visit(page, f"{site}/studio/new/")
     page.get_by_label("Name").fill("Harbour Fog")
-    page.get_by_label("Tags").fill("fog")
+    # The tag field's own htmx request (suggestions) is no upload: no check of the images, no progress bar.
+    page.get_by_label("Tags").fill("fog, water")
+    expect(page.locator("#tag-suggestions option")).to_have_attribute("value", "fog, watercolor")
+    expect(page.locator("[data-upload-progress]")).to_be_hidden()
+    expect(page.locator("[data-upload-errors]")).to_be_empty()
+    expect(page.locator("[data-upload-submit]")).not_to_have_attribute("aria-busy", "true")
     page.get_by_label("Price per image (tokens)").fill("4")
     page.get_by_role("group", name=re.compile("commercially")).get_by_label("No").check()
     page.get_by_role("group", name=re.compile("credit you")).get_by_label("Yes").check()
