@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -90,11 +92,13 @@ MIDDLEWARE = [
     "marketplace.core.requestid.RequestIdMiddleware",
     "marketplace.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "marketplace.core.headers.SecurityHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -351,6 +355,37 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# --- Content-Security-Policy (django.middleware.csp; README, "Security headers") -------------------------
+# Every script and stylesheet is a vendored static file: no inline <script>, <style>, style="" or on*=""
+# anywhere (core/tests/test_headers.py greps templates/ for them), and htmx runs with allowEval off
+# (static/js/atelier.js), so no 'unsafe-inline' and no 'unsafe-eval'. data: images are Pico's SVG icons.
+# With MEDIA_SERVE=s3 the /media/ view redirects images to the bucket, so its origin may serve images; the
+# Google button posts here and is redirected to Google, which form-action must allow (Chrome checks redirects).
+_csp_img = [CSP.SELF, "data:"]
+if MEDIA_SERVE == "s3":
+    # Presigned URLs name the bucket in the path or in the host (boto3's choice), so both are listed.
+    _bucket = STORAGES["default"]["OPTIONS"]["bucket_name"]
+    if AWS_S3_ENDPOINT_URL:
+        _endpoint = urlsplit(AWS_S3_ENDPOINT_URL)
+        _csp_img += [f"{_endpoint.scheme}://{_endpoint.netloc}", f"{_endpoint.scheme}://{_bucket}.{_endpoint.netloc}"]
+    else:
+        _csp_img.append(f"https://{_bucket}.s3.amazonaws.com")
+        if os.environ.get("AWS_S3_REGION_NAME"):
+            _csp_img.append(f"https://{_bucket}.s3.{os.environ['AWS_S3_REGION_NAME']}.amazonaws.com")
+CONTENT_SECURITY_POLICY = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": _csp_img,
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF, *(["https://accounts.google.com"] if GOOGLE_CLIENT_ID else [])],
+}
+# Enforced in production; under DEBUG only reported (the browser's console), as Django's debug pages are inline.
+SECURE_CSP = {} if DEBUG else CONTENT_SECURITY_POLICY
+SECURE_CSP_REPORT_ONLY = CONTENT_SECURITY_POLICY if DEBUG else {}
 
 # --- Logs: readable lines in development, one JSON object per line in production (LOG_FORMAT) ---------
 # Every line carries the request id (core.requestid), which also travels in job messages to the worker.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.cache import patch_vary_headers
 
 from marketplace.core.types import HtmxHttpRequest
 
@@ -20,9 +19,7 @@ def render_page(
 ) -> HttpResponse:
     """Render `template`, or only its partial `fragment` when wants_fragment(request).
 
-    The same URL answers in two shapes, so caches must key on HX-Request.
+    The same URL answers in two shapes: core.headers adds `Vary: HX-Request` to every HTML answer.
     """
     name = f"{template}#{fragment}" if fragment and wants_fragment(request) else template
-    response = render(request, name, context, status=status)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render(request, name, context, status=status)

@@ -17,13 +17,13 @@ from marketplace.styles.tags import parse_tags
 POPULAR_WINDOW = timedelta(days=30)
 
 # Wires a comma-separated tag input to the suggestion fragment (views.tag_suggest); the page must hold
-# an empty <datalist id="tag-suggestions">. `hx-vals` sends the whole text as `q` whatever the input's name.
+# an empty <datalist id="tag-suggestions">. static/js/atelier.js sends the whole text as `q` whatever the input's name.
 TAG_SUGGEST_ATTRS = {
     "list": "tag-suggestions",
     "autocomplete": "off",
     "hx-get": reverse_lazy("styles:tag-suggest"),
     "hx-trigger": "input changed delay:200ms",
-    "hx-vals": "js:{q: this.value}",
+    "data-suggest-tags": "",
     "hx-target": "#tag-suggestions",
     "hx-swap": "innerHTML",
     "hx-push-url": "false",

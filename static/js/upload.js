@@ -50,13 +50,20 @@
     if (form && event.target.matches("input[type=file]")) render(form);
   });
 
+  // Only the form's own request: the tag field inside it asks htmx for suggestions too, and that request
+  // must neither be checked for images nor show the progress bar (nor mark the button busy, which Pico
+  // makes unclickable).
+  function uploadForm(event) {
+    return event.target.matches && event.target.matches("form[data-upload-check]") ? event.target : null;
+  }
+
   document.addEventListener("htmx:confirm", function (event) {
-    var form = event.target.closest && event.target.closest("form[data-upload-check]");
+    var form = uploadForm(event);
     if (form && !render(form)) event.preventDefault();
   });
 
   document.addEventListener("htmx:xhr:loadstart", function (event) {
-    var form = event.target.closest && event.target.closest("form[data-upload-check]");
+    var form = uploadForm(event);
     if (!form) return;
     var bar = form.querySelector("[data-upload-progress]");
     bar.hidden = false;
@@ -65,7 +72,7 @@
   });
 
   document.addEventListener("htmx:xhr:progress", function (event) {
-    var form = event.target.closest && event.target.closest("form[data-upload-check]");
+    var form = uploadForm(event);
     if (!form || !event.detail.lengthComputable) return;
     form.querySelector("[data-upload-progress]").value = Math.round((event.detail.loaded / event.detail.total) * 100);
   });

@@ -1,5 +1,6 @@
 """The generate form carries the price it showed, says once when it changed, and sends the short to the wallet."""
 
+import html
 import re
 import uuid
 
@@ -45,7 +46,8 @@ def test_the_cost_preview_answers_the_latest_change_and_replaces_an_older_one(cl
     cost = re.search(r'<div id="generation-cost"[^>]*>', page).group(0)
     # Only the inputs that change the price ask for it, and a newer request replaces one in flight.
     assert 'hx-sync="this:replace"' in cost
-    assert "target:[name=&#x27;aspect_ratio&#x27;]" in cost or "target:[name='aspect_ratio']" in cost
+    trigger = html.unescape(re.search(r'hx-trigger="([^"]*)"', cost).group(1))
+    assert trigger == "change from:closest form target:([name='aspect_ratio'], [name='style'])"
 
 
 @pytest.mark.parametrize("headers", [{}, HX], ids=["page", "fragment"])

@@ -1,0 +1,24 @@
+// Behaviour every page shares, kept out of the templates so the Content-Security-Policy needs no
+// 'unsafe-inline' and no 'unsafe-eval' (config/settings.py, "Content-Security-Policy").
+(function () {
+  "use strict";
+
+  // htmx would otherwise compile hx-on, js: values and [filter] expressions with Function(); none is used.
+  // Set here rather than in the htmx-config meta: htmx merges the meta's keys over this at DOMContentLoaded.
+  htmx.config.allowEval = false;
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var elt = event.detail.elt;
+    // Forms marked data-drop-empty leave empty fields out of the URL they push (the catalog, the feed).
+    if (elt.matches("form[data-drop-empty]")) {
+      Array.from(event.detail.formData.entries()).forEach(function (entry) {
+        if (entry[1] === "") event.detail.formData.delete(entry[0]);
+      });
+    }
+    // A tag input asks for suggestions with its whole text as `q`, whatever its own name
+    // (styles.filters.TAG_SUGGEST_ATTRS, the tags page).
+    if (elt.matches("input[data-suggest-tags]")) {
+      event.detail.parameters.q = elt.value;
+    }
+  });
+})();
