@@ -3,10 +3,6 @@
 (function () {
   "use strict";
 
-  // htmx would otherwise compile hx-on, js: values and [filter] expressions with Function(); none is used.
-  // Set here rather than in the htmx-config meta: htmx merges the meta's keys over this at DOMContentLoaded.
-  htmx.config.allowEval = false;
-
   document.addEventListener("htmx:configRequest", function (event) {
     var elt = event.detail.elt;
     // Forms marked data-drop-empty leave empty fields out of the URL they push (the catalog, the feed).

@@ -239,3 +239,14 @@ def test_no_python_code_writes_evaluated_htmx_attributes():
     ]
     assert offenders == []
 
+
+
+def test_no_template_comment_spans_lines():
+    # Django's {# #} ends at the line: a two-line one is printed on the page ({% comment %} spans lines).
+    offenders = [
+        f"{path.relative_to(TEMPLATES_DIR)}:{number}"
+        for path in sorted(TEMPLATES_DIR.rglob("*.html"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if "{#" in line and "#}" not in line.split("{#", 1)[1]
+    ]
+    assert offenders == []
