@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
 from marketplace.community.models import Follow
+from marketplace.core.params import parse_id
 from marketplace.core.types import HtmxHttpRequest
 from marketplace.generations.models import Generation
 from marketplace.styles.models import Style
@@ -44,9 +45,9 @@ def artist(request: HtmxHttpRequest, username: str):
     people = get_user_model().objects.filter(is_active=True)
     artist = with_follow_counts(people, viewer=request.user).filter(username=username).first()
     if artist is None:
-        if not username.isdigit():
+        if (pk := parse_id(username)) is None:
             raise Http404
-        return redirect(get_object_or_404(people, pk=username))
+        return redirect(get_object_or_404(people, pk=pk))
     styles = list(
         Style.objects.live().filter(artist=artist).for_cards().order_by("-trained_at", "-id")[: ARTIST_STYLES + 1]
     )
