@@ -1,6 +1,16 @@
+from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
 from django.http import Http404
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_safe_url(self, url):
+        # allauth parses ?next= with urlparse first, which raises on "http://[": that is no safe URL, not a 500.
+        try:
+            return super().is_safe_url(url)
+        except ValueError:
+            return False
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

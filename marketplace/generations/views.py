@@ -154,7 +154,8 @@ def _safe_next(request: HtmxHttpRequest) -> str:
     """The page a plain form came from (the image's page), if it is on this site."""
     target = request.POST.get("next", "")
     ok = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure())
-    return target if ok else ""
+    # Only a path: redirect() would take "0" for a view name and fail to reverse it.
+    return target if ok and target.startswith("/") else ""
 
 
 @login_required

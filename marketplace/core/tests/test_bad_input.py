@@ -83,3 +83,24 @@ def test_sign_in_with_google_is_not_found_when_it_is_not_configured(client, sett
     settings.SOCIALACCOUNT_PROVIDERS = {"google": {"APPS": []}}
     assert client.get(reverse(name)).status_code == 404
     assert client.post(reverse(name)).status_code == 404
+
+
+def test_a_next_that_is_not_a_path_falls_back_to_the_page_of_the_action(client, user, make_generation, artist):
+    image = make_generation(user=user)
+    client.force_login(user)
+    response = client.post(reverse("generations:visibility", args=[image.pk]), {"visibility": "public", "next": "0"})
+    assert response.status_code == 302 and response["Location"] == reverse("generations:mine")
+    response = client.post(reverse("community:follow", args=[artist.pk]), {"follow": "1", "next": "0"})
+    assert response.status_code == 302 and response["Location"] == artist.get_absolute_url()
+
+
+@pytest.mark.parametrize("name", ["account_login", "account_signup", "socialaccount_login_cancelled"])
+def test_a_next_that_is_no_url_is_ignored_by_the_sign_in_pages(client, name):
+    assert client.get(reverse(name), {"next": "http://["}).status_code == 200
+
+
+def test_signing_in_with_a_next_that_is_no_url_lands_on_the_home_page(client, user):
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": "correct-horse-battery", "next": "http://["}
+    )
+    assert response.status_code == 302 and response["Location"] == "/"
