@@ -42,6 +42,8 @@ def with_follow_counts(people, *, viewer):
 @require_GET
 def artist(request: HtmxHttpRequest, username: str):
     """An artist's public page, by handle; a numeric id redirects to the handle's address."""
+    if "\x00" in username:  # no handle holds one, and PostgreSQL refuses it in a query
+        raise Http404
     people = get_user_model().objects.filter(is_active=True)
     artist = with_follow_counts(people, viewer=request.user).filter(username=username).first()
     if artist is None:

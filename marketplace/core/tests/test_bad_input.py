@@ -45,6 +45,7 @@ def test_a_posted_unicode_digit_or_huge_quote_is_a_form_error(client, user, trai
 
 def test_an_artist_address_with_a_unicode_digit_is_not_found(client, artist):
     assert client.get("/artists/%C2%B2/").status_code == 404
+    assert client.get("/artists/mi%00ra/").status_code == 404
     # A numeric id still leads to the handle's address.
     response = client.get(f"/artists/{artist.pk}/")
     assert response.status_code == 302 and response["Location"] == f"/artists/{artist.username}/"
