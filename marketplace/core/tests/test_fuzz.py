@@ -18,6 +18,8 @@ import os
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 import django_filters
 import pytest
@@ -26,7 +28,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import QueryDict
 from django.test import Client
-from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.urls import NoReverseMatch, Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -69,20 +71,30 @@ weird_text = st.one_of(
 
 def seeded_value(seed: Seed) -> st.SearchStrategy[str]:
     """Real values (an existing id, tag, slug) mixed in, so that valid and invalid inputs meet."""
-    return st.sampled_from([str(seed.style.pk), str(seed.generation.pk), seed.style.slug, "ink", "1:1", "1"])
+    return st.one_of(
+        st.sampled_from([str(seed.style.pk), str(seed.generation.pk), seed.style.slug, "ink", "1:1", "1", "starter"]),
+        st.uuids().map(str),  # a form's submission key
+    )
 
 
 def values(seed: Seed) -> st.SearchStrategy[list[str]]:
     return st.lists(st.one_of(weird_text, seeded_value(seed)), min_size=1, max_size=3)
 
 
-htmx_headers = st.fixed_dictionaries({}, optional={
-    "HX-Request": st.sampled_from(["true", "false", ""]),
-    "HX-Current-URL": st.one_of(weird_text, st.sampled_from(["http://testserver/wallet/?page=2&sort=x"])),
-    "HX-Target": weird_text,
-    "HX-Trigger": weird_text,
-    "HX-Boosted": st.just("true"),
-})
+# The address htmx reports: on this site with odd queries, elsewhere, or no URL at all ("http://[" cannot be split).
+current_urls = st.one_of(
+    weird_text,
+    st.sampled_from(["http://[", "http://[::1/wallet/", "http://testserver:99999/", "http://testserver/wallet/?page=2"]),
+    st.lists(weird_text, max_size=3).map(lambda parts: "http://testserver/wallet/?" + "&".join(parts)),
+)
+# A plain request, or an htmx one (sometimes with odd headers of its own).
+htmx_headers = st.one_of(
+    st.just({}),
+    st.fixed_dictionaries({"HX-Request": st.just("true")}, optional={
+        "HX-Current-URL": current_urls, "HX-Target": weird_text, "HX-Trigger": weird_text,
+        "HX-Boosted": st.just("true"),
+    }),
+)
 
 # --- The objects pages are about ----------------------------------------------------------------------------
 
@@ -254,17 +266,84 @@ def page_url(route: Route, seed: Seed, overrides: dict[str, str] | None = None) 
     return reverse(route.name, kwargs=kwargs)
 
 
-def params_read(route: Route, seed: Seed) -> list[str]:
-    """The parameters this page's code names plus the ones one plain GET and POST to it looked up."""
-    url = page_url(route, seed)
+class PageForms(HTMLParser):
+    """The forms of a page, as {action: {field: first value}}: what a browser would post to each address."""
+
+    def __init__(self, page_path: str):
+        super().__init__()
+        self.page_path = page_path
+        self.forms: dict[str, dict[str, str]] = {}
+        self._fields: dict[str, str] | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "form":
+            action = urlsplit(attrs.get("action") or self.page_path).path
+            self._fields = self.forms.setdefault(action, {})
+        elif self._fields is None or not name:
+            return
+        elif tag in ("input", "textarea") and attrs.get("type") not in ("checkbox", "radio", "file"):
+            self._fields.setdefault(name, attrs.get("value") or "")
+        elif tag == "input" and "checked" in attrs:
+            self._fields.setdefault(name, attrs.get("value") or "on")
+        elif tag == "select":
+            self._select = name
+        elif tag == "option" and self._select and attrs.get("value"):
+            self._fields.setdefault(self._select, attrs["value"])
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "form":
+            self._fields = None
+
+
+def forms_on_the_site(seed: Seed) -> dict[str, dict[str, str]]:
+    """Every form the pages show the artist (who sees the most), by the route name of the address it posts to."""
+    by_route: dict[str, dict[str, str]] = {}
+    client = logged_in(seed.artist)
+    for route in PAGES:
+        url = page_url(route, seed)
+        with rolled_back():
+            page = client.get(url)
+        if page.status_code != 200 or page.streaming or "html" not in page.get("Content-Type", ""):
+            continue
+        parser = PageForms(url)
+        parser.feed(page.content.decode(errors="replace"))
+        for action, fields in parser.forms.items():
+            try:
+                name = resolve(action)
+            except Resolver404:
+                continue
+            by_route.setdefault(f"{name.namespace}:{name.url_name}" if name.namespace else name.url_name, fields)
+    return by_route
+
+
+@dataclass
+class Reads:
+    names: list[str]  # the parameters the page's code names or looked up
+    methods: list[str]  # the methods it answers (a 405 to the artist is nothing to fuzz)
+    login_required: bool  # a visitor is only sent to the login page: fuzzing one is fuzzing that redirect
+
+
+def params_read(route: Route, seed: Seed) -> Reads:
+    """What one plain GET and POST to the page, as a visitor and as the artist, looked up, and the names
+    its code reads."""
+    url, login = page_url(route, seed), reverse("account_login")
+    answers = {}
     with recording_reads() as read, rolled_back():
         for user in (None, seed.artist):
             client = logged_in(user)
-            client.get(url)
+            get = client.get(url)
             client.get(url, headers={"HX-Request": "true"})
-            client.post(url, headers={"HX-Request": "true"})
+            post = client.post(url, headers={"HX-Request": "true"})
+            answers[user] = (get, post)
     ignored = {"csrfmiddlewaretoken"}
-    return sorted((params_in_code(route.callback) | read) - ignored)
+    methods = [m for m, answer in zip(("get", "post"), answers[seed.artist], strict=True) if answer.status_code != 405]
+    login_required = all(a.status_code == 302 and a["Location"].startswith(login) for a in answers[None])
+    return Reads(sorted((params_in_code(route.callback) | read) - ignored), methods or ["get", "post"], login_required)
 
 
 @contextmanager
@@ -305,9 +384,19 @@ def test_parameters_come_from_the_code(db):
     catalog = next(r for r in PAGES if r.name == "styles:catalog")
     generate = next(r for r in PAGES if r.name == "generations:generate")
     assert {"q", "tags", "tags_any", "artist_id", "price_min", "sort", "cursor", "page", "view"} <= set(
-        params_read(catalog, seed)
+        params_read(catalog, seed).names
     )
-    assert {"remix", "style", "tags", "aspect_ratio", "seed", "fixed_style"} <= set(params_read(generate, seed))
+    assert {"remix", "style", "tags", "aspect_ratio", "seed", "fixed_style"} <= set(
+        params_read(generate, seed).names
+    )
+    buy = params_read(next(r for r in PAGES if r.name == "ledger:buy"), seed)
+    assert buy.methods == ["post"] and buy.login_required
+    assert not params_read(catalog, seed).login_required
+    forms_posted = forms_on_the_site(seed)
+    assert forms_posted["generations:generate"]["style"] == str(seed.style.pk)
+    assert "quoted_cost" in forms_posted["generations:generate"]  # read through a constant: found on the page
+    assert {"pack", "submission"} <= set(forms_posted["ledger:buy"])
+    assert {"display_name", "bio"} <= set(forms_posted["accounts:profile-edit"])
 
 
 # Sign-in with Google as deployed (the tests' settings have no client id).
@@ -325,20 +414,24 @@ def some_of(names, strategy) -> st.SearchStrategy[dict]:
 def test_no_page_answers_5xx_to_any_input(db, route, settings):
     settings.SOCIALACCOUNT_PROVIDERS = GOOGLE_CONFIGURED
     seed = seed_objects()
-    names = params_read(route, seed)
-    users = {"anonymous": None, "artist": seed.artist, "fan": seed.fan}
+    shown = forms_on_the_site(seed).get(route.name, {})
+    reads = params_read(route, seed)
+    names = sorted(set(reads.names) | set(shown) - {"csrfmiddlewaretoken"})
+    users = {"artist": seed.artist, "fan": seed.fan} | ({} if reads.login_required else {"anonymous": None})
 
     @FUZZ
     @given(
         who=st.sampled_from(sorted(users)),
-        method=st.sampled_from(["get", "post"]),
+        method=st.sampled_from(reads.methods),
         query=some_of(names, values(seed)),
         extra=st.dictionaries(st.text(max_size=8), st.lists(weird_text, max_size=2), max_size=2),
         path=some_of(route.params, weird_text),
         headers=htmx_headers,
+        from_page=st.booleans(),
     )
-    def check(who, method, query, extra, path, headers):
-        data = extra | query
+    def check(who, method, query, extra, path, headers, from_page):
+        # From the page's own forms with a few fields changed, or from nothing but the drawn fields.
+        data = (shown if from_page else {}) | extra | query
         with rolled_back():
             client = logged_in(users[who])
             url = page_url(route, seed, path)
