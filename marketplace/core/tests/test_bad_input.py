@@ -105,3 +105,9 @@ def test_signing_in_with_a_next_that_is_no_url_lands_on_the_home_page(client, us
         reverse("account_login"), {"login": user.email, "password": "correct-horse-battery", "next": "http://["}
     )
     assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_a_malformed_current_url_while_polling_payments_is_the_settled_answer(client, user):
+    client.force_login(user)
+    response = client.get(reverse("ledger:payments"), headers={"HX-Request": "true", "HX-Current-URL": "http://["})
+    assert response.status_code == 286  # nothing pending: polling stops, with the unfiltered history
