@@ -2,13 +2,22 @@ import math
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialApp
 from django import forms
+from django.http import Http404
 from django.utils.translation import ngettext
 
 from marketplace.accounts.ratelimits import login_failed_key, login_retry_after
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def is_safe_url(self, url):
+        # allauth parses ?next= with urlparse first, which raises on "http://[": that is no safe URL, not a 500.
+        try:
+            return super().is_safe_url(url)
+        except ValueError:
+            return False
+
     def _get_login_attempts_cache_key(self, request, **credentials) -> str:
         # allauth's one hook for the failed-login key (also used to clear it after a password reset):
         # per IP + account instead of per account, so nobody can lock an owner out from elsewhere.
@@ -35,6 +44,13 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def get_app(self, request, provider, client_id=None):
+        # Without GOOGLE_CLIENT_ID there is no Google app (and no button): its addresses are a 404, not a 500.
+        try:
+            return super().get_app(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist:
+            raise Http404 from None
+
     def populate_user(self, request, sociallogin, data):
         user = super().populate_user(request, sociallogin, data)
         if not user.display_name:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from marketplace.core.exceptions import ServiceError
+from marketplace.core.params import ascii_int, parse_id
 from marketplace.generations.models import Generation
 from marketplace.generations.pricing import generation_cost
 from marketplace.generations.services import MAX_PROMPT_TAGS, MAX_SEED
@@ -50,7 +51,7 @@ class GenerateForm(forms.Form):
         # The quote is not a bound field: the cost preview (#generation-cost) renders it next to the price
         # it shows, so every re-render carries the server's current price, never the one posted.
         quote = str(self.data.get(QUOTE_FIELD, ""))
-        data["quoted_cost"] = int(quote) if quote.isascii() and quote.isdigit() else None
+        data["quoted_cost"] = ascii_int(quote)
         style, ratio = data.get("style"), data.get("aspect_ratio")
         if data["quoted_cost"] is None and style is not None and ratio:
             # Nothing was shown (a style picked without JavaScript): show the price before charging it.
@@ -98,8 +99,8 @@ def form_context(user, form: GenerateForm) -> dict:
     """The form with the price of what it currently asks for and the user's fresh balance."""
     if user.is_authenticated:
         user.refresh_from_db(fields=["token_balance"])
-    style = form["style"].value()
-    selected = Style.objects.live().filter(pk=style).first() if str(style or "").isdigit() else None
+    style = parse_id(form["style"].value())
+    selected = Style.objects.live().filter(pk=style).first() if style else None
     return {"form": form, **cost_context(user, selected, form["aspect_ratio"].value())}
 
 

@@ -12,6 +12,7 @@ from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from marketplace.core.exceptions import ServiceError
 from marketplace.core.htmx import render_page
+from marketplace.core.params import parse_id
 from marketplace.core.ratelimit import rate_limit
 from marketplace.core.types import HtmxHttpRequest
 from marketplace.generations.forms import GenerateForm, cost_context, form_context
@@ -31,16 +32,16 @@ JOB_CARD = "generations/_job_card.html"
 
 def remix_initial(request) -> dict:
     """Prefill from ?remix=<id> (any image the user can see) or ?style=<id>."""
-    source = request.GET.get("remix", "")
-    if source.isdigit():
+    source = parse_id(request.GET.get("remix"))
+    if source is not None:
         original = Generation.objects.visible_to(request.user).filter(pk=source).first()
         if original is not None:
             return {
                 "style": original.style_id, "tags": original.prompt,
                 "aspect_ratio": original.aspect_ratio, "seed": original.seed,
             }
-    style = request.GET.get("style", "")
-    return {"style": style} if style.isdigit() else {}
+    style = parse_id(request.GET.get("style"))
+    return {"style": style} if style else {}
 
 
 @require_http_methods(["GET", "POST"])
@@ -79,8 +80,8 @@ def _submitted(request: HtmxHttpRequest, generation: Generation, form: GenerateF
 @require_GET
 def cost(request: HtmxHttpRequest):
     """The live price next to the form, always computed here from the style's price."""
-    style_id = request.GET.get("style", "")
-    style = Style.objects.live().filter(pk=style_id).first() if style_id.isdigit() else None
+    style_id = parse_id(request.GET.get("style"))
+    style = Style.objects.live().filter(pk=style_id).first() if style_id else None
     context = cost_context(request.user, style, request.GET.get("aspect_ratio", ""))
     return render(request, "generations/generate.html#generation-cost", context)
 
@@ -155,7 +156,8 @@ def _safe_next(request: HtmxHttpRequest) -> str:
     """The page a plain form came from (the image's page), if it is on this site."""
     target = request.POST.get("next", "")
     ok = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure())
-    return target if ok else ""
+    # Only a path: redirect() would take "0" for a view name and fail to reverse it.
+    return target if ok and target.startswith("/") else ""
 
 
 @login_required

@@ -59,7 +59,12 @@ def payments_context(user) -> dict:
 
 def _address_bar_params(request: HtmxHttpRequest) -> QueryDict:
     # Filters and page come from the address bar, so a refreshed history matches the URL the user sees.
-    return QueryDict(urlsplit(request.htmx.current_url_abs_path or "").query)
+    # The header is the client's word, read after a purchase may have been credited: one that is not a URL
+    # ("http://[") gives the unfiltered history, never an error over a purchase that went through.
+    try:
+        return QueryDict(urlsplit(request.htmx.current_url_abs_path or "").query)
+    except ValueError:
+        return QueryDict()
 
 
 @login_required

@@ -31,6 +31,16 @@ TAG_SUGGEST_ATTRS = {
 }
 
 
+class TagSuggestForm(forms.Form):
+    """The text typed so far in a tag input (views.tag_suggest). A form field refuses a NUL character, which
+    PostgreSQL cannot hold in a query."""
+
+    q = forms.CharField(required=False, strip=False)
+
+    def typed(self) -> str:
+        return self.cleaned_data["q"] if self.is_valid() else ""
+
+
 class Sort(TextChoices):
     NEWEST = "newest", gettext_lazy("Newest")
     POPULAR = "popular", gettext_lazy("Most used (30 days)")

@@ -5,7 +5,7 @@ from django.views.decorators.http import require_GET
 
 from marketplace.core.htmx import render_page
 from marketplace.core.types import HtmxHttpRequest
-from marketplace.styles.filters import Sort, StyleFilter
+from marketplace.styles.filters import Sort, StyleFilter, TagSuggestForm
 from marketplace.styles.models import Style, Tag
 from marketplace.styles.pagination import cursor_page
 from marketplace.styles.tables import StyleTable
@@ -53,7 +53,7 @@ def tags(request: HtmxHttpRequest):
 @require_GET
 def tag_suggest(request: HtmxHttpRequest):
     """Completes the last term of a comma-separated tag list; see TAG_SUGGEST_ATTRS for the wiring."""
-    *typed, term = request.GET.get("q", "").split(",")
+    *typed, term = TagSuggestForm(request.GET).typed().split(",")
     term = normalise_tag(term)[:MAX_TAG_LENGTH]
     earlier = parse_tags(",".join(typed))
     names = []

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
 from marketplace.community.models import Follow
+from marketplace.core.params import parse_id
 from marketplace.core.types import HtmxHttpRequest
 from marketplace.generations.models import Generation
 from marketplace.styles.models import Style
@@ -41,12 +42,14 @@ def with_follow_counts(people, *, viewer):
 @require_GET
 def artist(request: HtmxHttpRequest, username: str):
     """An artist's public page, by handle; a numeric id redirects to the handle's address."""
+    if "\x00" in username:  # no handle holds one, and PostgreSQL refuses it in a query
+        raise Http404
     people = get_user_model().objects.filter(is_active=True)
     artist = with_follow_counts(people, viewer=request.user).filter(username=username).first()
     if artist is None:
-        if not username.isdigit():
+        if (pk := parse_id(username)) is None:
             raise Http404
-        return redirect(get_object_or_404(people, pk=username))
+        return redirect(get_object_or_404(people, pk=pk))
     styles = list(
         Style.objects.live().filter(artist=artist).for_cards().order_by("-trained_at", "-id")[: ARTIST_STYLES + 1]
     )

@@ -22,7 +22,8 @@ FOLLOWING_PER_PAGE = 24
 
 def _back(request: HtmxHttpRequest, fallback: str):
     target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    ok = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    if ok and target.startswith("/"):  # only a path: redirect() would take "0" for a view name
         return redirect(target)
     return redirect(fallback)
 
