@@ -134,7 +134,8 @@ def too_many_requests(request: HttpRequest, retry_after: int, *, api: bool = Fal
         # Whatever element asked, the notice goes to the area every page has (base.html), and htmx is told
         # to swap 429s there: the form that was posted stays on the page as the person left it. The notice is
         # at the top of <main>, so it is scrolled into view (a button low on a long page asked).
-        response = render(request, "429.html#rate-limited", {"message": message}, status=429)
+        context = {"message": message, "retry_after": retry_after}  # the notice clears itself then (atelier.js)
+        response = render(request, "429.html#rate-limited", context, status=429)
         response["HX-Retarget"] = "#rate-limit-notice"
         response["HX-Reswap"] = "innerHTML show:top"
     else:

@@ -17,4 +17,14 @@
       event.detail.parameters.q = elt.value;
     }
   });
+
+  // A rate-limit notice (templates/429.html) goes away once its wait is over: the person may try again.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    event.detail.elt.querySelectorAll("[data-clear-after]").forEach(function (notice) {
+      var seconds = parseInt(notice.dataset.clearAfter, 10);
+      if (seconds > 0) {
+        setTimeout(function () { notice.remove(); }, seconds * 1000);
+      }
+    });
+  });
 })();
