@@ -288,7 +288,7 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 120
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Upload size limits (marketplace/media/uploadhandlers.py) --------------------------------------------
-# The whole request: 100 images of 10 MB (styles/images.py MAX_BYTES, styles/services.py MAX_TRAINING_IMAGES)
+# The whole request: 100 images of 10 MB (core/images.py MAX_BYTES, styles/services.py MAX_TRAINING_IMAGES)
 # plus 10 MB for multipart overhead and the form's fields; the same as nginx's client_max_body_size 1010m
 # (deploy/nginx/atelier.conf; marketplace/media/tests/test_uploadhandlers.py keeps the three in step). Refused
 # from Content-Length with a 413 page before the body is read. One file: stopped while streaming past 10 MB.

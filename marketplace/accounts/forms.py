@@ -1,9 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.styles.images import MAX_PIXELS, ImageRejected, ImageRules, clean_image, megabytes
+from marketplace.core.images import MAX_PIXELS, ImageRejected, ImageRules, clean_image, megabytes
 
-# Avatars go through the training images' pipeline (styles/images.py): content check, bounds read from the
+# Avatars go through the training images' pipeline (core/images.py): content check, bounds read from the
 # header, re-encoded from pixels only (no EXIF/GPS, nothing appended) and stored at most 512 px.
 AVATAR = ImageRules(
     max_bytes=5 * 1024 * 1024, max_pixels=MAX_PIXELS, min_short_side=16, max_side=512, draft_side=256

@@ -7,9 +7,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from marketplace.accounts.models import AccountEvent
+from marketplace.core.images import CleanImage
 from marketplace.ledger.models import LedgerEntry
 from marketplace.ledger.services import ledger_credit
-from marketplace.styles.images import CleanImage
 
 
 def user_has_verified_email(user) -> bool:

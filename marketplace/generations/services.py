@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.core.exceptions import NotAllowed, ServiceError
+from marketplace.core.images import MAX_PIXELS, CleanImage, ImageRejected, ImageRules, clean_image, read_header
 from marketplace.generations.exceptions import PriceChanged
 from marketplace.generations.models import ASPECT_RATIO_SIZES, GENERATION_LIFECYCLE, Generation
 from marketplace.generations.pricing import generation_cost
@@ -42,7 +43,6 @@ from marketplace.ledger.reasons import (
 from marketplace.ledger.services import ledger_credit_earning, ledger_debit, ledger_refund
 from marketplace.notifications.models import Notification
 from marketplace.notifications.services import notification_create
-from marketplace.styles.images import MAX_PIXELS, CleanImage, ImageRejected, ImageRules, clean_image, read_header
 from marketplace.styles.models import Style, Tag
 from marketplace.styles.tags import MAX_TAG_LENGTH, normalise_tag
 
@@ -235,7 +235,7 @@ def generation_cancel(*, user, generation_id: int) -> Generation:
 
 
 def _clean_image(data: bytes, aspect_ratio: str) -> CleanImage:
-    """The worker's image re-encoded (styles/images.py: nothing but its pixels); its size checked from the header."""
+    """The worker's image re-encoded (core/images.py: nothing but its pixels); its size checked from the header."""
     width, height = ASPECT_RATIO_SIZES[aspect_ratio]
     rules = ImageRules(max_bytes=MAX_IMAGE_BYTES, max_pixels=MAX_PIXELS, min_short_side=1, max_side=max(width, height))
     try:

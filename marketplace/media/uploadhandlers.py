@@ -9,7 +9,7 @@
   bytes as they stream in. Past settings.UPLOAD_MAX_FILE_BYTES it stops passing
   them on, so the rest is neither kept in memory nor written to disk, and hands
   the form an empty TooLargeUpload whose `size` is the file's real size: the
-  services' size check (e.g. styles.images.too_large_message) names the file.
+  services' size check (e.g. core.images.too_large_message) names the file.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from django.core.files.uploadhandler import FileUploadHandler
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from marketplace.styles.images import megabytes
+from marketplace.core.images import megabytes
 from marketplace.webhooks.responses import json_error
 
 

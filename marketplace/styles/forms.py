@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.core.images import MAX_BYTES, MIN_SHORT_SIDE, megabytes
 from marketplace.styles.filters import TAG_SUGGEST_ATTRS
-from marketplace.styles.images import MAX_BYTES, MIN_SHORT_SIDE, megabytes
 from marketplace.styles.models import MAX_PRICE, MIN_PRICE
 from marketplace.styles.services import MAX_TAGS, MAX_TRAINING_IMAGES, MIN_TRAINING_IMAGES
 from marketplace.styles.tags import MAX_TAG_LENGTH, parse_tags

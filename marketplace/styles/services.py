@@ -16,15 +16,7 @@ from django.utils.translation import gettext as _
 from marketplace.accounts.models import AccountEvent
 from marketplace.accounts.services import account_event_record
 from marketplace.core.exceptions import NotAllowed, ServiceError
-from marketplace.jobs.dead_letters import register_give_up
-from marketplace.jobs.lifecycle import TransitionNotAllowed
-from marketplace.jobs.queues import TRAINING_QUEUE
-from marketplace.jobs.services import outbox_enqueue
-from marketplace.jobs.signing import TRAINING, job_token
-from marketplace.jobs.sweeps import register_sweep
-from marketplace.notifications.models import Notification
-from marketplace.notifications.services import notification_create
-from marketplace.styles.images import (
+from marketplace.core.images import (
     MAX_BYTES,
     MAX_SET_PIXELS,
     MAX_SIDE,
@@ -35,6 +27,14 @@ from marketplace.styles.images import (
     read_header,
     too_large_message,
 )
+from marketplace.jobs.dead_letters import register_give_up
+from marketplace.jobs.lifecycle import TransitionNotAllowed
+from marketplace.jobs.queues import TRAINING_QUEUE
+from marketplace.jobs.services import outbox_enqueue
+from marketplace.jobs.signing import TRAINING, job_token
+from marketplace.jobs.sweeps import register_sweep
+from marketplace.notifications.models import Notification
+from marketplace.notifications.services import notification_create
 from marketplace.styles.models import MAX_PRICE, MIN_PRICE, TRAINING_LIFECYCLE, Style, Tag, TrainingImage
 from marketplace.styles.tags import MAX_TAG_LENGTH, normalise_tag
 

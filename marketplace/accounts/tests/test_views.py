@@ -3,8 +3,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from marketplace.core.images import megabytes
 from marketplace.core.testing import credit_tokens, imagefiles
-from marketplace.styles.images import megabytes
 
 pytestmark = pytest.mark.django_db
 

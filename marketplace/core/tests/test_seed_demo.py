@@ -17,6 +17,7 @@ from PIL import Image
 from marketplace.accounts.models import User
 from marketplace.community.models import Comment, Follow, Like
 from marketplace.core.demo import art, seed
+from marketplace.core.images import THUMBNAIL_SIZE as UPLOAD_THUMBNAIL_SIZE
 from marketplace.core.testing import wait_until
 from marketplace.generations.models import Generation
 from marketplace.jobs.background import run_pass
@@ -25,7 +26,6 @@ from marketplace.ledger.audit import ledger_find_broken_accounts
 from marketplace.ledger.models import LedgerEntry, Payment
 from marketplace.ledger.selectors import ledger_earnings
 from marketplace.notifications.models import Notification
-from marketplace.styles.images import THUMBNAIL_SIZE as UPLOAD_THUMBNAIL_SIZE
 from marketplace.styles.models import Style, Tag, TrainingImage
 from marketplace.styles.services import (
     style_fail_stalled_trainings,

@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.urls import reverse
 
+from marketplace.core.images import MAX_BYTES, megabytes
 from marketplace.core.testing import imagefiles
-from marketplace.styles.images import MAX_BYTES, megabytes
 from marketplace.styles.services import MAX_TRAINING_IMAGES
 
 pytestmark = pytest.mark.django_db

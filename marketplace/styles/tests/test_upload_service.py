@@ -137,7 +137,7 @@ def test_too_many_tags_or_price_out_of_bounds(artist):
 
 
 def test_a_set_over_the_pixel_budget_is_refused_from_the_headers_naming_the_file(artist, monkeypatch):
-    import marketplace.styles.images as images
+    import marketplace.core.images as images
 
     def no_decoding(*args, **kwargs):
         raise AssertionError("a set over budget must be refused before any image is decoded")

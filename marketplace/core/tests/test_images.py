@@ -3,8 +3,8 @@ import io
 import pytest
 from PIL import Image
 
+from marketplace.core.images import ImageRejected, clean_image, read_header
 from marketplace.core.testing import imagefiles
-from marketplace.styles.images import ImageRejected, clean_image, read_header
 
 
 def rejected(name, data) -> str:
