@@ -17,10 +17,11 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from e2e.test_training import assert_the_progress_bar_showed_the_upload, upload_watching_the_progress_bar
+from marketplace.core.testing import imagefiles
 from marketplace.core.tests.test_headers import production_settings
 from marketplace.ledger.services import ledger_credit
 from marketplace.styles.models import Style, Tag
-from marketplace.styles.tests import imagefiles
 from worker.signature import dump_signature, learn_signature
 
 REPORTER = """
@@ -192,18 +193,9 @@ def test_the_journey_breaks_no_rule_of_the_enforced_policy(site: str, page: Page
         {"name": f"fog{i}.png", "mimeType": "image/png", "buffer": imagefiles.png(colour=(90 + i, 110, 120))}
         for i in range(10)
     ])
-    page.evaluate(
-        """document.addEventListener('htmx:xhr:progress', () => {
-             const bar = document.querySelector('[data-upload-progress]');
-             const seen = JSON.parse(sessionStorage.getItem('progress') || '[]');
-             seen.push({visible: !bar.hidden, value: bar.value});
-             sessionStorage.setItem('progress', JSON.stringify(seen));
-           })"""
-    )
-    page.get_by_role("button", name="Upload and start training").click()
+    upload_watching_the_progress_bar(page)
     expect(page).to_have_url(re.compile(r"/studio/styles/\d+/$"), timeout=20_000)
-    seen = page.evaluate("JSON.parse(sessionStorage.getItem('progress') || '[]')")
-    assert seen and all(step["visible"] for step in seen) and seen[-1]["value"] == 100
+    assert_the_progress_bar_showed_the_upload(page)
     expect(page.get_by_test_id("training-status")).to_have_text("Completed", timeout=60_000)
 
     visit(page, image_url)

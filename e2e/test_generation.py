@@ -6,9 +6,9 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from playwright.sync_api import Page, expect
 
+from marketplace.core.testing import imagefiles
 from marketplace.ledger.services import ledger_credit
 from marketplace.styles.models import Style
-from marketplace.styles.tests import imagefiles
 from worker.signature import dump_signature, learn_signature
 
 

@@ -5,7 +5,7 @@ import re
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
-from marketplace.styles.tests import imagefiles
+from marketplace.core.testing import imagefiles
 
 
 def log_in(page: Page, site: str, email: str, password: str) -> None:
@@ -15,6 +15,24 @@ def log_in(page: Page, site: str, email: str, password: str) -> None:
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_test_id("token-balance")).to_be_visible()
 
+
+
+def upload_watching_the_progress_bar(page: Page) -> None:
+    """Click upload, recording what the progress bar shows (sessionStorage outlives the redirect that follows)."""
+    page.evaluate(
+        """document.addEventListener('htmx:xhr:progress', () => {
+             const bar = document.querySelector('[data-upload-progress]');
+             const seen = JSON.parse(sessionStorage.getItem('progress') || '[]');
+             seen.push({visible: !bar.hidden, value: bar.value});
+             sessionStorage.setItem('progress', JSON.stringify(seen));
+           })"""
+    )
+    page.get_by_role("button", name="Upload and start training").click()
+
+
+def assert_the_progress_bar_showed_the_upload(page: Page) -> None:
+    seen = page.evaluate("JSON.parse(sessionStorage.getItem('progress') || '[]')")
+    assert seen and all(step["visible"] for step in seen) and seen[-1]["value"] == 100
 
 def test_artist_uploads_watches_training_and_sees_notification(site: str, page: Page, reference_worker):
     get_user_model().objects.create_user(
@@ -44,20 +62,10 @@ def test_artist_uploads_watches_training_and_sees_notification(site: str, page: 
         for i in range(12)
     ])
     expect(page.locator("[data-upload-errors]")).to_be_empty()
-    # Record what the progress bar showed; sessionStorage outlives the redirect that follows.
-    page.evaluate(
-        """document.addEventListener('htmx:xhr:progress', () => {
-             const bar = document.querySelector('[data-upload-progress]');
-             const seen = JSON.parse(sessionStorage.getItem('progress') || '[]');
-             seen.push({visible: !bar.hidden, value: bar.value});
-             sessionStorage.setItem('progress', JSON.stringify(seen));
-           })"""
-    )
-    page.get_by_role("button", name="Upload and start training").click()
+    upload_watching_the_progress_bar(page)
 
     expect(page).to_have_url(re.compile(r"/studio/styles/\d+/$"), timeout=20_000)
-    seen = page.evaluate("JSON.parse(sessionStorage.getItem('progress') || '[]')")
-    assert seen and all(step["visible"] for step in seen) and seen[-1]["value"] == 100
+    assert_the_progress_bar_showed_the_upload(page)
     expect(page.get_by_test_id("training-status")).to_have_text("Completed", timeout=60_000)
     expect(page.get_by_role("button", name="See it in the catalog")).to_be_visible()
 

@@ -28,7 +28,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-REPORT = ROOT / "docs" / "performance.md"
+sys.path.insert(0, str(ROOT))
+from bench.report import REPORT, write_section  # noqa: E402
+
 HEADING = "## Feed at 1,000 images"
 IMAGES = 1_000
 LIKES = 3_000
@@ -217,18 +219,6 @@ proves the same count at 5 and 50 cards for every tab).
 """
 
 
-def record(text: str) -> None:
-    """Put the section into docs/performance.md: replace the previous run's, or append it."""
-    current = REPORT.read_text()
-    start = current.find(HEADING)
-    if start == -1:
-        REPORT.write_text(current.rstrip("\n") + "\n\n" + text)
-        return
-    end = current.find("\n## ", start + len(HEADING))
-    rest = current[end + 1:] if end != -1 else ""
-    REPORT.write_text(current[:start] + text + ("\n" + rest if rest else ""))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--requests", type=int, default=50, help="timed requests per page (default 50)")
@@ -247,7 +237,7 @@ def main() -> None:
     results = run(args.requests)
     text = section(results, args.requests)
     if not args.no_record:
-        record(text)
+        write_section(HEADING, text)
         print(f"written to {REPORT.relative_to(ROOT)}")
 
 

@@ -29,7 +29,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-REPORT = ROOT / "docs" / "performance.md"
+sys.path.insert(0, str(ROOT))
+from bench.report import read_section, write_section  # noqa: E402
+
 HEADING = "## Training-set upload, 100 x 40 MP"
 SIZE = (7728, 5152)
 VARIANTS = 5  # distinct images, repeated under different names (the service reads each one anyway)
@@ -125,16 +127,10 @@ def row(label: str, r: dict) -> str:
 
 
 def record(label: str, line: str, r: dict) -> None:
-    current = REPORT.read_text()
-    start = current.find(HEADING)
-    rows = {}
-    if start != -1:
-        end = current.find("\n## ", start + len(HEADING))
-        section = current[start:end if end != -1 else len(current)]
-        rows = {
-            cells.split("|")[1].strip(): cells for cells in section.splitlines()
-            if cells.startswith("| ") and not cells.startswith("| run") and not cells.startswith("| ---")
-        }
+    rows = {
+        cells.split("|")[1].strip(): cells for cells in read_section(HEADING).splitlines()
+        if cells.startswith("| ") and not cells.startswith("| run") and not cells.startswith("| ---")
+    }
     rows[label] = line
     text = f"""{HEADING}
 
@@ -147,7 +143,7 @@ Last run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()} ({os.cpu
 re-encoding, thumbnails, storage, the transaction). RSS before is the process with Django loaded; peak is
 ru_maxrss. Issue 13 measured 146.6 s and 114 -> 745 MB for the same upload in a gunicorn worker.
 
-What changed (marketplace/styles/images.py, styles/services.py): the whole set is judged from the headers
+What changed (marketplace/core/images.py, styles/services.py): the whole set is judged from the headers
 first (type, bytes, 40 MP per image, and 1,000 MP to decode per set, so a set over budget is refused before any
 pixel is decoded); a JPEG is decoded in draft mode at the smallest 1/2, 1/4 or 1/8 scale that keeps each side
 at least 1024 px (a 40 MP photo: 1932 x 1288, 2.5 MP instead of 40), and stored images fit in 2048 x 2048, which
@@ -158,12 +154,7 @@ slowest accepted set stays near this figure.
 | run | images | wall s | CPU s | RSS before MB | peak RSS MB | growth MB | outcome |
 | --- | --- | --- | --- | --- | --- | --- | --- |
 """ + "\n".join(rows[key] for key in sorted(rows, key=lambda k: (k != "before", k))) + "\n"
-    if start == -1:
-        REPORT.write_text(current.rstrip("\n") + "\n\n" + text)
-        return
-    end = current.find("\n## ", start + len(HEADING))
-    rest = current[end + 1:] if end != -1 else ""
-    REPORT.write_text(current[:start] + text + ("\n" + rest if rest else ""))
+    write_section(HEADING, text)
 
 
 def main() -> None:
