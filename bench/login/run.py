@@ -117,11 +117,11 @@ def hash_summary(encoded: str) -> str:
     return "$".join(parts[:4] if parts[0] == "argon2" else parts[:2])
 
 
-def section(results: list[dict], logins: int) -> str:
+def section(results: list[dict], logins: int, *, before: dict, after: dict, load_before: tuple) -> str:
     from django.db import connection
 
     version = connection.cursor().connection.info.server_version
-    load = ", ".join(f"{n:.2f}" for n in os.getloadavg())
+    load = "; ".join(", ".join(f"{n:.2f}" for n in loads) for loads in (load_before, os.getloadavg()))
     rows = []
     for r in results:
         check = f"{r['check']['cpu']:.1f}" if r["check"] else "–"
@@ -129,24 +129,29 @@ def section(results: list[dict], logins: int) -> str:
         rows.append(f"| {r['label']} | {r['summary']} | {check} | {login['cpu']:.1f} | {login['wall']:.1f} "
                     f"| {login['total']:.2f} |")
     table = "\n".join(rows)
+    cpu_before, cpu_after = before["login"]["cpu"], after["login"]["cpu"]
     return f"""{HEADING}
 
-Command: `{COMMAND}` (`--logins N`, default 100; `--no-record` to leave this file alone).
+Command: `{COMMAND}`
+(`--logins N`, default 100; `--no-record` to leave this file alone).
 
-Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()} ({os.cpu_count()} cores, shared),
-PostgreSQL {version // 10000}.{version % 10000}, Python {platform.python_version()}, config.settings with DEBUG off,
-in-process through Django's test Client, one login at a time (load average at the end: {load}). Each hasher of
-PASSWORD_HASHERS on its own: {logins} `check_password` calls, then {logins} login POSTs (allauth's form, session,
-rate-limit counters), each from a new client; CPU is this process's time.process_time per call (median). The last
-row is the switch: {logins} users with a PBKDF2 hash log in once each under the full list, which verifies with
-PBKDF2 and saves an argon2id hash (Django's must_update), so the old cost is paid once per user.
+Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()} ({os.cpu_count()} cores, shared with other work:
+load average before and after the run {load}), PostgreSQL {version // 10000}.{version % 10000},
+Python {platform.python_version()}, config.settings with DEBUG off, in-process through Django's test Client,
+one login at a time. Each hasher of PASSWORD_HASHERS on its own: {logins} `check_password` calls, then {logins}
+login POSTs (allauth's form, session, rate-limit counters), each from a new client; CPU is this process's
+time.process_time per call (median), which the machine's other load hardly changes; wall times rise with that
+load. The last row is the switch: {logins} users with a PBKDF2 hash log in once each under the full list, which
+verifies with PBKDF2 and saves an argon2id hash (Django's must_update), so the old cost is paid once per user.
 
-| hasher | stored hash | check_password CPU ms | login CPU ms | login wall ms | {logins} logins, wall s |
+| hasher | stored hash | check_password CPU ms | login CPU ms | login wall ms (median) | {logins} logins, wall s |
 | --- | --- | ---: | ---: | ---: | ---: |
 {table}
 
-PBKDF2 was Django's default (1,500,000 iterations of HMAC-SHA256); argon2id runs at OWASP's recommended 19 MiB,
-2 passes, 1 lane (marketplace/accounts/hashers.py says why that one of OWASP's equal-strength settings).
+A login costs {cpu_after:.0f} ms of CPU instead of {cpu_before:.0f} ms ({cpu_after / cpu_before:.2f} of it), and
+{logins} sequential logins took {after["login"]["total"]:.1f} s instead of {before["login"]["total"]:.1f} s.
+PBKDF2 was Django's default (1,500,000 iterations of HMAC-SHA256); argon2id runs at OWASP's recommended minimum,
+19 MiB, 2 passes, 1 lane (marketplace/accounts/hashers.py says why that one of OWASP's equal-strength settings).
 """
 
 
@@ -155,13 +160,15 @@ def main() -> None:
     parser.add_argument("--logins", type=int, default=100, help="logins (and check_password calls) per hasher")
     parser.add_argument("--no-record", action="store_true", help="print only; leave docs/performance.md alone")
     args = parser.parse_args()
+    load_before = os.getloadavg()
     setup_django()
     from django.conf import settings
 
     # The old hashers first (before), then the one new passwords get (after), then the switch between them.
     results = [measure_hasher(path, args.logins) for path in reversed(settings.PASSWORD_HASHERS)]
     results += [measure_upgrade(path, args.logins) for path in settings.PASSWORD_HASHERS[1:]]
-    text = section(results, args.logins)
+    before, after = results[0], results[len(settings.PASSWORD_HASHERS) - 1]
+    text = section(results, args.logins, before=before, after=after, load_before=load_before)
     print(text)
     if not args.no_record:
         write_section(HEADING, text)
