@@ -192,6 +192,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# argon2id first (marketplace/accounts/hashers.py: OWASP's parameters, ~1/10 of PBKDF2's CPU per login); PBKDF2,
+# Django's default until now, stays so that existing hashes still verify: each is rehashed at its next login.
+PASSWORD_HASHERS = [
+    "marketplace.accounts.hashers.OWASPArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"

@@ -113,6 +113,14 @@ def make_accounts(count: int, prefix: str) -> list[int]:
     return ids
 
 
+def analyze() -> None:
+    """Planner statistics for the accounts just made (autovacuum may be off on the server)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 def run_clients(account_ids: list[int], seconds: float, debit_loop) -> tuple[int, float, list[float]]:
     """Start one thread per account id together; return debits, elapsed seconds and latencies."""
     barrier = threading.Barrier(len(account_ids) + 1)
@@ -271,6 +279,7 @@ def main() -> None:
     results = []
     own = make_accounts(args.clients, "own")
     shared = make_accounts(1, "shared") * args.clients
+    analyze()
     for workload, accounts in (("own account", own), ("one account", shared)):
         results.append(measure(workload, "ledger_debit", accounts, args.seconds, service_loop(f"svc:{workload}")))
         results.append(measure(workload, "raw SQL", accounts, args.seconds, raw_loop(f"raw:{workload}", conninfo)))
