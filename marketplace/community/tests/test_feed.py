@@ -407,3 +407,24 @@ def test_query_count_is_the_same_for_5_and_50_cards(
         assert response.content.decode().count('class="generation-card"') == size
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_latest_reads_the_counters_and_pages_without_offset_or_count(
+    client, make_generation, make_style, make_user, follower, signed_in
+):
+    _seed(25, make_generation=make_generation, make_style=make_style, make_user=make_user, viewer=follower)
+    if signed_in:
+        client.force_login(follower)
+    first = client.get(FEED)
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(FEED, {"cursor": first.context["page"].next_cursor}, headers={"HX-Request": "true"})
+
+    [cards] = [q["sql"] for q in queries.captured_queries if "generations_generation" in q["sql"]]
+    assert "OFFSET" not in cards and "COUNT(" not in cards.upper()
+    assert "community_comment" not in cards
+    # A visitor's cards touch no like row; a member's only their own (the `liked` flag).
+    assert ("community_like" in cards) == signed_in
+    assert len(second.context["page"]) == 5
+    assert second.content.decode().count('data-testid="like-count">2<') == 5  # fan and viewer liked each
+    assert second.content.decode().count("1 comment<") == 5

@@ -291,3 +291,16 @@ def test_an_unfinished_job_card_has_no_action_row(client, user, trained_style, f
 def test_the_old_address_redirects_to_the_image_page(client, image):
     response = client.get(f"/generations/{image.pk}/")
     assert response.status_code == 301 and response["Location"] == image.get_absolute_url()
+
+
+def test_the_image_query_reads_the_counters_not_the_likes(client, image, make_user, visitor):
+    for fan in (make_user(), make_user()):
+        add_like(user=fan, generation=image)
+    add_comment(user=visitor, generation=image, body="Lovely light")
+
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(image.get_absolute_url()).content.decode()
+
+    [first] = [q["sql"] for q in queries.captured_queries if "generations_generation" in q["sql"]][:1]
+    assert "community_like" not in first and "community_comment" not in first
+    assert 'data-testid="like-count">2<' in html and 'data-testid="comment-count">1 comment<' in html
