@@ -217,6 +217,34 @@ def test_a_cursor_that_does_not_decode_is_the_first_page(client, make_generation
     assert shown(client.get(FEED, {"tab": "nonsense"})) == ["first"]
 
 
+def test_images_made_at_the_same_instant_page_by_id_without_overlap(client, make_generation):
+    images = [public_image(make_generation, prompt=f"image {n:02d}") for n in range(25)]
+    Generation.objects.filter(pk__in=[image.pk for image in images]).update(created_at=timezone.now())
+
+    first = client.get(FEED)
+    second = client.get(FEED, {"cursor": first.context["page"].next_cursor})
+
+    assert shown(first) + shown(second) == [f"image {n:02d}" for n in range(24, -1, -1)]
+    assert second.context["page"].next_cursor is None
+
+
+@pytest.mark.parametrize(
+    "raw", ["2026-01-01T00:00:00+00:00|99999999999999999999999", "2026-01-01T00:00:00+00:00|-5",
+            "2026-01-01T00:00:00|7", "9999-12-31T23:59:59+00:00|0", "|", "2026-01-01T00:00:00+00:00|1|2",
+            "99999999999999999999|2026-01-01T00:00:00+00:00|99999999999999999999"],
+)
+def test_a_forged_cursor_is_the_first_page_not_an_error(client, make_generation, raw):
+    import base64
+
+    public_image(make_generation, prompt="first")
+    cursor = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    for tab in ("latest", "top"):
+        response = client.get(FEED, {"tab": tab, "cursor": cursor})
+        assert response.status_code == 200
+    assert shown(client.get(FEED, {"cursor": cursor})) == ["first"]
+
+
 # --- Tags ----------------------------------------------------------------------------------------------------
 
 
