@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
 from marketplace.community.models import Comment
+from marketplace.community.services import counters_recount
 from marketplace.generations.models import Generation
 from marketplace.styles.models import Style
 
@@ -23,6 +24,7 @@ def seed_image(comments: int = 0) -> Generation:
         status=Generation.Status.COMPLETED, visibility=Generation.Visibility.PUBLIC, image="generations/out.png",
     )
     Comment.objects.bulk_create(Comment(user=artist, generation=image, body=f"older {n}") for n in range(comments))
+    counters_recount(Generation.objects.filter(pk=image.pk))  # bulk rows skip the services that keep the count
     users.create_user(username="sam", email="sam@example.com", password="a-long-secret-42", display_name="Sam")
     return image
 

@@ -20,7 +20,7 @@ from marketplace.community.moderation import (
     moderation_queue_entries,
     moderation_queue_groups,
 )
-from marketplace.community.services import image_title
+from marketplace.community.services import comment_delete, image_title, like_delete
 from marketplace.core.exceptions import NotAllowed, ServiceError
 from marketplace.generations.models import Generation
 from marketplace.styles.models import Style
@@ -43,6 +43,20 @@ class LikeAdmin(admin.ModelAdmin):
     list_select_related = ("user", "generation__style")
     autocomplete_fields = ("user", "generation")
 
+    # Likes are made by people; staff may only remove them, through the service that keeps like_count.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def delete_model(self, request, obj: Like) -> None:
+        like_delete(like_id=obj.pk)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for like_id in queryset.values_list("pk", flat=True):
+            like_delete(like_id=like_id)
+
 
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
@@ -51,6 +65,21 @@ class CommentAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("user", "generation__style")
     autocomplete_fields = ("user", "generation")
+
+    # Comments are written on the image page; staff hide them (moderation) or delete them, through the
+    # services that keep the image's comment_count.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def delete_model(self, request, obj: Comment) -> None:
+        comment_delete(user=request.user, comment_id=obj.pk)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for comment_id in queryset.values_list("pk", flat=True):
+            comment_delete(user=request.user, comment_id=comment_id)
 
     @admin.display(description=gettext_lazy("comment"), ordering="body")
     def excerpt(self, obj: Comment) -> str:

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, TextChoices
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, TextChoices
+from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +23,7 @@ from marketplace.community.models import Follow, Like
 from marketplace.generations.models import Generation, GenerationTag
 from marketplace.styles.filters import TAG_SUGGEST_ATTRS
 from marketplace.styles.models import Style
-from marketplace.styles.pagination import CursorPage, cursor_page
+from marketplace.styles.pagination import CursorPage, decode_cursor, encode_cursor
 from marketplace.styles.tags import parse_tags
 
 PER_PAGE = 20
@@ -131,11 +132,13 @@ def feed_top(*, viewer, now: datetime | None = None) -> QuerySet:
 
 
 # --- Paging -------------------------------------------------------------------------------------------------------
-# Latest and Following page with styles.pagination.cursor_page on (created_at, id). Top this week pages by a
-# keyset too, on (score, created_at, id), rather than by page numbers: a page is then one query with no OFFSET
-# or COUNT, the same cost on page 1 and page 50, and the cursor fits the same `?cursor=` links and infinite
-# scroll as the other tabs. A score can change between two pages (someone likes an image meanwhile); an image
-# may then appear twice or be passed over once, the same drift page numbers would have, and harmless in a feed.
+# Latest and Following page by a keyset on (created_at, id) (newest_page, with styles.pagination's cursors).
+# Top this week pages by a keyset too, on (score, created_at, id), rather than by page numbers: a page is then
+# one query with no OFFSET or COUNT, the same cost on page 1 and page 50, and the cursor fits the same `?cursor=`
+# links and infinite scroll as the other tabs. A score can change between two pages (someone likes an image
+# meanwhile); an image may then appear twice or be passed over once, the same drift page numbers would have,
+# and harmless in a feed. Its score is likes in the last seven days, which the all-time like_count counter
+# cannot give; it stays a per-request aggregate over that week's likes.
 
 
 def _encode(*parts) -> str:
@@ -170,12 +173,33 @@ def top_page(images: QuerySet, cursor: str | None, *, per_page: int) -> CursorPa
     return CursorPage(object_list=rows, next_cursor=next_cursor, is_first=not position)
 
 
+MAX_ID = 2**63 - 1  # ids are bigints: a bigger number in a cursor could only come from a forged URL
+
+
+def newest_page(images: QuerySet, cursor: str | None, *, per_page: int) -> CursorPage:
+    """A page of Latest or Following, newest first, after `cursor`; one that does not decode is the first page.
+
+    The keyset is a row comparison, (created_at, id) < (cursor), which PostgreSQL answers with an index
+    condition on generation_public_feed_idx (created_at DESC, id DESC over public rows only): the page reads
+    its 21 rows and stops, on page 1 and page 500 alike, with no sort.
+    """
+    position = decode_cursor(cursor) if cursor else None
+    if position and not 0 < position[1] <= MAX_ID:
+        position = None
+    if position:
+        images = images.filter(TupleLessThan(Tuple(F("created_at"), F("id")), position))
+    rows = list(images.order_by("-created_at", "-id")[: per_page + 1])
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    return CursorPage(object_list=rows, next_cursor=encode_cursor(rows[-1]) if more else None, is_first=not position)
+
+
 def feed_page(*, tab: Tab, viewer, tags: FeedTagsForm, cursor: str | None, per_page: int | None = None) -> CursorPage:
     per_page = per_page or PER_PAGE
     if tab == Tab.TOP:
         return top_page(tags.filter(feed_top(viewer=viewer)), cursor, per_page=per_page)
     images = feed_following(viewer=viewer) if tab == Tab.FOLLOWING else feed_latest(viewer=viewer)
-    return cursor_page(tags.filter(images), cursor, per_page=per_page)
+    return newest_page(tags.filter(images), cursor, per_page=per_page)
 
 
 def artists_to_follow(*, viewer, limit: int = SUGGESTED_ARTISTS) -> list:

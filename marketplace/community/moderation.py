@@ -11,7 +11,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from marketplace.community.models import Comment, ModerationAction, Report
-from marketplace.community.services import image_title
+from marketplace.community.services import counters_add, image_title
 from marketplace.core.exceptions import NotAllowed, ServiceError
 from marketplace.generations.models import Generation
 from marketplace.notifications.models import Notification
@@ -67,6 +67,8 @@ def moderation_hide(*, moderator, target, reason: str) -> ModerationAction:
         if target.hidden_at is None:
             target.hidden_at = timezone.now()
             target.save(update_fields=["hidden_at"])
+            if isinstance(target, Comment):  # comment_count counts what visitors see
+                counters_add(target.generation_id, comments=-1)
             what, link, owner = _describe(target)
             notification_create_on_commit(
                 recipient=owner, kind=Notification.Kind.MODERATION, link=link,
@@ -83,6 +85,8 @@ def moderation_restore(*, moderator, target, reason: str) -> ModerationAction:
         if target.hidden_at is not None:
             target.hidden_at = None
             target.save(update_fields=["hidden_at"])
+            if isinstance(target, Comment):
+                counters_add(target.generation_id, comments=1)
             what, link, owner = _describe(target)
             notification_create_on_commit(
                 recipient=owner, kind=Notification.Kind.MODERATION, link=link,

@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
@@ -29,6 +31,35 @@ def _interactable(user):
     return Generation.objects.visible_to(user).filter(status=Generation.Status.COMPLETED, deleted_at__isnull=True)
 
 
+def counters_add(generation_id: int, *, likes: int = 0, comments: int = 0) -> None:
+    """Move an image's like_count / comment_count by a delta, inside the caller's transaction.
+
+    An UPDATE with F() (never read-modify-write): concurrent likes each add their own one, and the row
+    lock it takes is held to commit, so the counter changes exactly when the like or comment does.
+    """
+    changes = {}
+    if likes:
+        changes["like_count"] = F("like_count") + likes
+    if comments:
+        changes["comment_count"] = F("comment_count") + comments
+    if changes:
+        Generation.objects.filter(pk=generation_id).update(**changes)
+
+
+def counters_recount(generations=None) -> int:
+    """Set like_count and comment_count from the rows themselves (one UPDATE with two subqueries), for
+    `generations` (a queryset; default all). For seeds and imports that bulk-insert likes or comments
+    past the services; returns the number of images updated."""
+    likes = Like.objects.filter(generation=OuterRef("pk")).order_by().values("generation")
+    shown = Comment.objects.filter(generation=OuterRef("pk"), hidden_at__isnull=True).order_by().values("generation")
+
+    def counted(rows):
+        return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
+
+    images = Generation.objects.all() if generations is None else generations
+    return images.update(like_count=counted(likes), comment_count=counted(shown))
+
+
 def like_toggle(*, user, generation_id: int, like: bool | None = None) -> tuple[bool, int]:
     """Like or unlike an image; returns (liked, like count).
 
@@ -44,14 +75,26 @@ def like_toggle(*, user, generation_id: int, like: bool | None = None) -> tuple[
         if like:
             _like, created = Like.objects.get_or_create(user=user, generation=generation)
             if created:
+                counters_add(generation.pk, likes=1)
                 notification_create_on_commit(
                     recipient=generation.user, actor=user, kind=Notification.Kind.LIKE,
                     subject=image_title(generation), link=generation.get_absolute_url(),
                     dedupe_key=f"like:{user.pk}:{generation.pk}", group_key=f"like:{generation.pk}",
                 )
         else:
-            existing.delete()
-        return like, Like.objects.filter(generation=generation).count()
+            # Only the request whose DELETE removed the row counts it down (a concurrent one deletes 0 rows).
+            _total, deleted = existing.delete()
+            counters_add(generation.pk, likes=-deleted.get(Like._meta.label, 0))
+        return like, Generation.objects.values_list("like_count", flat=True).get(pk=generation.pk)
+
+
+def like_delete(*, like_id: int) -> None:
+    """Remove one like by id (staff cleaning up in the admin), counting it off its image."""
+    with transaction.atomic():
+        like = Like.objects.select_for_update().filter(pk=like_id).first()
+        if like is not None:
+            like.delete()
+            counters_add(like.generation_id, likes=-1)
 
 
 def comment_create(*, user, generation_id: int, body: str) -> Comment:
@@ -68,6 +111,7 @@ def comment_create(*, user, generation_id: int, body: str) -> Comment:
     with transaction.atomic():
         generation = _interactable(user).select_related("user").get(pk=generation_id)
         comment = Comment.objects.create(user=user, generation=generation, body=body)
+        counters_add(generation.pk, comments=1)
         notification_create_on_commit(
             recipient=generation.user, actor=user, kind=Notification.Kind.COMMENT,
             subject=image_title(generation), link=f"{generation.get_absolute_url()}#comment-{comment.pk}",
@@ -83,6 +127,8 @@ def comment_delete(*, user, comment_id: int) -> None:
         if comment.user_id != user.pk and not user.is_staff:
             raise NotAllowed(_("Only its author, or staff, can delete a comment."))
         comment.delete()
+        if comment.hidden_at is None:  # a hidden comment was already taken off the count
+            counters_add(comment.generation_id, comments=-1)
 
 
 def follow_toggle(*, follower, following_id: int, follow: bool | None = None) -> tuple[bool, int]:

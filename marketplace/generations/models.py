@@ -1,8 +1,7 @@
 from django.apps import apps
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -42,16 +41,9 @@ class GenerationQuerySet(models.QuerySet):
 
     def for_cards(self, viewer=None):
         """Everything components/generation_card.html reads, in one query; with a signed-in
-        viewer also `liked` (whether they like it) for the like button."""
-        # Counted in subqueries: joining likes and comments together would multiply rows.
-        def count(model_name: str, **match):
-            model = apps.get_model("community", model_name)
-            counted = model.objects.filter(generation=OuterRef("pk"), **match).order_by().values("generation")
-            return Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")), 0)
-
-        cards = self.select_related("user", "style__artist").annotate(
-            like_count=count("Like"), comment_count=count("Comment", hidden_at__isnull=True)
-        )
+        viewer also `liked` (whether they like it) for the like button. like_count and comment_count
+        are the image's own counters (kept by community.services), not counted per request."""
+        cards = self.select_related("user", "style__artist")
         if viewer is not None and viewer.is_authenticated:
             mine = apps.get_model("community", "Like").objects.filter(generation=OuterRef("pk"), user=viewer)
             cards = cards.annotate(liked=Exists(mine))
@@ -99,6 +91,11 @@ class Generation(TimeStampedModel):
     deleted_at = models.DateTimeField(null=True, blank=True)
     # Set by moderation (community.moderation): gone for everyone but the owner and staff.
     hidden_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Denormalised for the feed and cards, changed only by community.services and moderation in the same
+    # transaction as the like or comment, with F() so concurrent changes add up: likes, and comments not
+    # hidden by a moderator (what a visitor sees counted).
+    like_count = models.PositiveIntegerField(_("likes"), default=0, editable=False)
+    comment_count = models.PositiveIntegerField(_("comments"), default=0, editable=False)
 
     objects = GenerationQuerySet.as_manager()
 
@@ -107,6 +104,11 @@ class Generation(TimeStampedModel):
         indexes = [
             models.Index(fields=["user", "created_at"], name="generation_user_created_idx"),
             models.Index(fields=["visibility", "status", "created_at"], name="generation_feed_idx"),
+            # The public feed's keyset (Latest: ORDER BY created_at DESC, id DESC), only over public rows.
+            models.Index(
+                fields=["-created_at", "-id"], name="generation_public_feed_idx",
+                condition=Q(visibility="public", status=COMPLETED, deleted_at__isnull=True, hidden_at__isnull=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(cost__gt=0), name="generation_cost_positive"),

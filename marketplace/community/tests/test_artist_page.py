@@ -4,7 +4,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from marketplace.community.models import Follow, Like
+from marketplace.community.models import Follow
+from marketplace.community.tests.rows import add_like
 from marketplace.generations.models import Generation
 from marketplace.styles.models import Style
 
@@ -75,7 +76,7 @@ def test_artist_page_image_cards_show_like_counts(client, user, make_user, make_
     image = make_generation(
         status=Generation.Status.COMPLETED, visibility=Generation.Visibility.PUBLIC, image="generations/a.png"
     )
-    Like.objects.create(user=make_user(), generation=image)
+    add_like(user=make_user(), generation=image)
 
     body = client.get(user.get_absolute_url()).content.decode()
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from marketplace.community.models import Comment
+from marketplace.community.tests.rows import add_comment, recount
 from marketplace.core.testing import public_image
 from marketplace.notifications.models import Notification
 
@@ -34,7 +35,7 @@ def delete(client, comment, **kwargs):
 
 def comments_on(image, count, *, by, start=None):
     start = start or timezone.now() - timedelta(days=1)
-    made = [Comment.objects.create(user=by, generation=image, body=f"comment {n}") for n in range(count)]
+    made = [add_comment(user=by, generation=image, body=f"comment {n}") for n in range(count)]
     for n, comment in enumerate(made):  # distinct, increasing times: the order is the test
         Comment.objects.filter(pk=comment.pk).update(created_at=start + timedelta(minutes=n))
     return made
@@ -164,6 +165,7 @@ def test_others_get_403_and_the_comment_stays(client, image, fan, user):
 def test_a_hidden_comment_vanishes_for_others_but_its_author_and_staff_see_it(client, image, fan, user, make_user):
     [hidden] = comments_on(image, 1, by=fan)
     Comment.objects.filter(pk=hidden.pk).update(hidden_at=timezone.now())
+    recount(image.pk)
 
     html = client.get(image.get_absolute_url()).content.decode()
     assert f'id="comment-{hidden.pk}"' not in html and "0 comments" in html

@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from marketplace.community import feed as feed_selectors
-from marketplace.community.models import Comment, Follow, Like
+from marketplace.community.models import Follow, Like
+from marketplace.community.tests.rows import add_comment, add_like
 from marketplace.core.testing import public_image
 from marketplace.generations.models import Generation, GenerationTag
 from marketplace.styles.models import Tag
@@ -34,7 +35,7 @@ def dated(image, **ago):
 
 def like(image, *people, days_ago=0):
     for person in people:
-        made = Like.objects.create(user=person, generation=image)
+        made = add_like(user=person, generation=image)
         if days_ago:
             Like.objects.filter(pk=made.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
 
@@ -85,7 +86,7 @@ def test_card_names_maker_style_and_its_artist_with_like_button_and_comment_link
     image = public_image(make_generation, prompt="shared heron", aspect_ratio="1:2")
     fans = [make_user(), make_user()]
     like(image, *fans)
-    Comment.objects.create(user=fans[0], generation=image, body="Lovely")
+    add_comment(user=fans[0], generation=image, body="Lovely")
 
     html = client.get(FEED).content.decode()
 
@@ -110,10 +111,11 @@ def test_signed_in_card_has_a_like_toggle_showing_whether_you_like_it(client, ma
     assert html.count('aria-pressed="true"') == 1 and html.count('aria-pressed="false"') == 1
 
 
-def test_card_without_counts_leaves_the_like_button_out(rf, make_generation, user):
+def test_card_without_for_cards_shows_the_counters_but_no_toggle(rf, make_generation, make_user, user):
     from django.template.loader import render_to_string
 
     image = public_image(make_generation)
+    like(image, make_user())
     request = rf.get("/")
     request.user = user
 
@@ -121,7 +123,8 @@ def test_card_without_counts_leaves_the_like_button_out(rf, make_generation, use
         "components/generation_card.html", {"generation": Generation.objects.get(pk=image.pk)}, request=request
     )
 
-    assert "like-button" not in html and "card-comments" not in html
+    # Without `liked` the card cannot say whether you like it, so it shows the count, not a toggle.
+    assert "like-button" not in html and "1 like" in html and "0 comments" in html
     assert "made by" in html and "Ink Wash" in html
 
 
@@ -212,6 +215,34 @@ def test_a_cursor_that_does_not_decode_is_the_first_page(client, make_generation
     assert shown(client.get(FEED, {"cursor": "not-a-cursor"})) == ["first"]
     assert shown(client.get(FEED, {"tab": "top", "cursor": "%%%"})) == []
     assert shown(client.get(FEED, {"tab": "nonsense"})) == ["first"]
+
+
+def test_images_made_at_the_same_instant_page_by_id_without_overlap(client, make_generation):
+    images = [public_image(make_generation, prompt=f"image {n:02d}") for n in range(25)]
+    Generation.objects.filter(pk__in=[image.pk for image in images]).update(created_at=timezone.now())
+
+    first = client.get(FEED)
+    second = client.get(FEED, {"cursor": first.context["page"].next_cursor})
+
+    assert shown(first) + shown(second) == [f"image {n:02d}" for n in range(24, -1, -1)]
+    assert second.context["page"].next_cursor is None
+
+
+@pytest.mark.parametrize(
+    "raw", ["2026-01-01T00:00:00+00:00|99999999999999999999999", "2026-01-01T00:00:00+00:00|-5",
+            "2026-01-01T00:00:00|7", "9999-12-31T23:59:59+00:00|0", "|", "2026-01-01T00:00:00+00:00|1|2",
+            "99999999999999999999|2026-01-01T00:00:00+00:00|99999999999999999999"],
+)
+def test_a_forged_cursor_is_the_first_page_not_an_error(client, make_generation, raw):
+    import base64
+
+    public_image(make_generation, prompt="first")
+    cursor = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    for tab in ("latest", "top"):
+        response = client.get(FEED, {"tab": tab, "cursor": cursor})
+        assert response.status_code == 200
+    assert shown(client.get(FEED, {"cursor": cursor})) == ["first"]
 
 
 # --- Tags ----------------------------------------------------------------------------------------------------
@@ -376,7 +407,7 @@ def _seed(count, *, make_generation, make_style, make_user, viewer):
         style = make_style(artist=style_artist, tags=[f"t{n}"])
         image = tag(public_image(make_generation, user=maker, style=style, prompt=f"image {n}"), "fox")
         like(image, fan, viewer)
-        Comment.objects.create(user=fan, generation=image, body="Nice")
+        add_comment(user=fan, generation=image, body="Nice")
         Follow.objects.get_or_create(follower=viewer, following=maker)
 
 
@@ -404,3 +435,24 @@ def test_query_count_is_the_same_for_5_and_50_cards(
         assert response.content.decode().count('class="generation-card"') == size
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_latest_reads_the_counters_and_pages_without_offset_or_count(
+    client, make_generation, make_style, make_user, follower, signed_in
+):
+    _seed(25, make_generation=make_generation, make_style=make_style, make_user=make_user, viewer=follower)
+    if signed_in:
+        client.force_login(follower)
+    first = client.get(FEED)
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(FEED, {"cursor": first.context["page"].next_cursor}, headers={"HX-Request": "true"})
+
+    [cards] = [q["sql"] for q in queries.captured_queries if "generations_generation" in q["sql"]]
+    assert "OFFSET" not in cards and "COUNT(" not in cards.upper()
+    assert "community_comment" not in cards
+    # A visitor's cards touch no like row; a member's only their own (the `liked` flag).
+    assert ("community_like" in cards) == signed_in
+    assert len(second.context["page"]) == 5
+    assert second.content.decode().count('data-testid="like-count">2<') == 5  # fan and viewer liked each
+    assert second.content.decode().count("1 comment<") == 5

@@ -10,6 +10,7 @@ from django.urls import reverse
 from marketplace.community.models import Comment
 from marketplace.community.moderation import moderation_hide, moderation_restore
 from marketplace.community.services import follow_toggle, like_toggle
+from marketplace.community.tests.rows import add_comment
 from marketplace.core.exceptions import ServiceError
 from marketplace.core.testing import credit_tokens, public_image
 from marketplace.generations.models import Generation
@@ -234,8 +235,8 @@ def test_a_hidden_comment_is_gone_for_others_and_there_for_its_author_and_staff(
     image, owner, stranger, staff, make_user
 ):
     author = make_user(username="kit")
-    hidden = Comment.objects.create(user=author, generation=image, body="rude words")
-    kept = Comment.objects.create(user=stranger, generation=image, body="lovely light")
+    hidden = add_comment(user=author, generation=image, body="rude words")
+    kept = add_comment(user=stranger, generation=image, body="lovely light")
     moderation_hide(moderator=staff, target=hidden, reason="Harassment")
 
     for viewer in (AnonymousUser(), stranger, owner):
@@ -246,8 +247,8 @@ def test_a_hidden_comment_is_gone_for_others_and_there_for_its_author_and_staff(
 
 def test_a_hidden_comment_is_gone_from_the_image_page_for_others(client, image, owner, stranger, staff, make_user):
     author = make_user(username="kit")
-    hidden = Comment.objects.create(user=author, generation=image, body="rude words")
-    Comment.objects.create(user=stranger, generation=image, body="lovely light")
+    hidden = add_comment(user=author, generation=image, body="rude words")
+    add_comment(user=stranger, generation=image, body="lovely light")
     moderation_hide(moderator=staff, target=hidden, reason="Harassment")
     url = image.get_absolute_url()
 
@@ -260,7 +261,7 @@ def test_a_hidden_comment_is_gone_from_the_image_page_for_others(client, image, 
 
 
 def test_the_image_page_links_to_reports_for_others_only(client, image, owner, stranger):
-    comment = Comment.objects.create(user=owner, generation=image, body="thanks for looking")
+    comment = add_comment(user=owner, generation=image, body="thanks for looking")
     report_image = reverse("community:report", args=["generation", image.pk])
     report_comment = reverse("community:report", args=["comment", comment.pk])
 
@@ -271,8 +272,8 @@ def test_the_image_page_links_to_reports_for_others_only(client, image, owner, s
 
 
 def test_hidden_comments_are_not_counted_on_cards_or_the_image_page(client, image, stranger, staff, make_user):
-    hidden = Comment.objects.create(user=make_user(), generation=image, body="rude words")
-    Comment.objects.create(user=stranger, generation=image, body="lovely light")
+    hidden = add_comment(user=make_user(), generation=image, body="rude words")
+    add_comment(user=stranger, generation=image, body="lovely light")
     moderation_hide(moderator=staff, target=hidden, reason="Harassment")
 
     for url in (FEED, HOME, image.user.get_absolute_url()):

@@ -2,7 +2,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from marketplace.community.models import Like
+from marketplace.community.tests.rows import add_like
 from marketplace.core.testing import public_image
 from marketplace.generations.models import Generation
 from marketplace.styles.models import Style, TrainingImage
@@ -14,7 +14,7 @@ def test_home_shows_live_styles_and_public_images(client, make_style, make_gener
     live = make_style(name="Live Ink", tags=["ink"])
     make_style(name="Pending Pastel", training_status=Style.Status.PENDING)
     shared = public_image(make_generation, prompt="a heron at dawn", style=live)
-    Like.objects.create(user=shared.user, generation=shared)
+    add_like(user=shared.user, generation=shared)
     make_generation(prompt="a private owl", status=Generation.Status.COMPLETED, image="generations/owl.png")
 
     response = client.get(HOME)

@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from marketplace.community.models import Comment, Follow, Like
+from marketplace.community.models import Comment, Follow
+from marketplace.community.tests.rows import add_comment, add_like
 from marketplace.core.testing import public_image
 from marketplace.generations.models import Generation
 from marketplace.generations.services import generation_report, generation_submit
@@ -39,7 +40,7 @@ def test_the_image_page_lives_in_community():
 
 def test_a_visitor_sees_the_picture_maker_style_tags_and_actions(client, image, user, style, artist, visitor):
     Follow.objects.create(follower=visitor, following=user)
-    Like.objects.create(user=visitor, generation=image)
+    add_like(user=visitor, generation=image)
     client.force_login(visitor)
 
     response, html = page(client, image)
@@ -72,7 +73,7 @@ def test_visitors_are_never_told_internal_states(client, image, visitor):
 
 
 def test_anonymous_visitors_see_comments_and_are_asked_to_log_in(client, image, visitor):
-    Comment.objects.create(user=visitor, generation=image, body="Lovely light")
+    add_comment(user=visitor, generation=image, body="Lovely light")
 
     response, html = page(client, image)
 
@@ -163,7 +164,7 @@ def test_query_count_does_not_grow_with_comments(
     def queries_for(count):
         Comment.objects.filter(generation=image).delete()
         for n in range(count):
-            Comment.objects.create(user=make_user(), generation=image, body=f"comment {n}")
+            add_comment(user=make_user(), generation=image, body=f"comment {n}")
             public_image(make_generation, prompt=f"more {n}")
         with CaptureQueriesContext(connection) as queries:
             response = client.get(image.get_absolute_url())
@@ -290,3 +291,16 @@ def test_an_unfinished_job_card_has_no_action_row(client, user, trained_style, f
 def test_the_old_address_redirects_to_the_image_page(client, image):
     response = client.get(f"/generations/{image.pk}/")
     assert response.status_code == 301 and response["Location"] == image.get_absolute_url()
+
+
+def test_the_image_query_reads_the_counters_not_the_likes(client, image, make_user, visitor):
+    for fan in (make_user(), make_user()):
+        add_like(user=fan, generation=image)
+    add_comment(user=visitor, generation=image, body="Lovely light")
+
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(image.get_absolute_url()).content.decode()
+
+    [first] = [q["sql"] for q in queries.captured_queries if "generations_generation" in q["sql"]][:1]
+    assert "community_like" not in first and "community_comment" not in first
+    assert 'data-testid="like-count">2<' in html and 'data-testid="comment-count">1 comment<' in html

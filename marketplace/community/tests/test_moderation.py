@@ -6,9 +6,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from marketplace.community.models import Comment, ModerationAction, Report
+from marketplace.community.models import ModerationAction, Report
 from marketplace.community.moderation import moderation_dismiss, moderation_hide, moderation_restore
 from marketplace.community.services import report_create
+from marketplace.community.tests.rows import add_comment
 from marketplace.core.exceptions import NotAllowed, ServiceError
 from marketplace.core.testing import public_image
 from marketplace.notifications.models import Notification
@@ -46,7 +47,7 @@ def test_the_queue_shows_one_row_per_reported_object_newest_first(
     report_create(reporter=reporters[0], target=image, reason=Report.Reason.SPAM)
     report_create(reporter=reporters[1], target=image, reason=Report.Reason.SPAM)
     report_create(reporter=reporters[2], target=image, reason=Report.Reason.STOLEN, note="my own drawing")
-    comment = Comment.objects.create(user=reporters[0], generation=image, body="buy followers at spam.example")
+    comment = add_comment(user=reporters[0], generation=image, body="buy followers at spam.example")
     report_create(reporter=reporters[1], target=comment, reason=Report.Reason.SPAM)
     report_create(reporter=reporters[0], target=style, reason=Report.Reason.EXPLICIT)
     client.force_login(staff)
@@ -221,7 +222,7 @@ def test_dismissing_closes_the_reports_and_leaves_the_object_alone(
 def test_restoring_a_hidden_comment_from_the_hidden_list(
     client, staff, owner, image, reporters, django_capture_on_commit_callbacks
 ):
-    comment = Comment.objects.create(user=owner, generation=image, body="thank you all")
+    comment = add_comment(user=owner, generation=image, body="thank you all")
     moderation_hide(moderator=staff, target=comment, reason="Mistaken for spam")
     client.force_login(staff)
 

@@ -5,9 +5,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from marketplace.community.models import Comment, Report
+from marketplace.community.models import Report
 from marketplace.community.moderation import moderation_dismiss, moderation_hide
 from marketplace.community.services import report_create
+from marketplace.community.tests.rows import add_comment
 from marketplace.core.testing import public_image, run_in_threads
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -27,7 +28,7 @@ def image(make_generation, owner, style):
 
 @pytest.fixture
 def comment(image, owner):
-    return Comment.objects.create(user=owner, generation=image, body="follow me for free tokens at spam.example")
+    return add_comment(user=owner, generation=image, body="follow me for free tokens at spam.example")
 
 
 @pytest.fixture
@@ -174,8 +175,8 @@ def test_anonymous_visitors_are_asked_to_log_in(client, image):
 
 def test_what_you_cannot_see_cannot_be_reported(client, fan, make_generation, owner, image, make_user, style):
     private = public_image(make_generation, user=owner, visibility="private")
-    on_private = Comment.objects.create(user=owner, generation=private, body="secret")
-    hidden = Comment.objects.create(user=owner, generation=image, body="hidden")
+    on_private = add_comment(user=owner, generation=private, body="secret")
+    hidden = add_comment(user=owner, generation=image, body="hidden")
     moderation_hide(moderator=make_user(is_staff=True), target=hidden, reason="Spam")
     cases = [("generation", private.pk), ("comment", on_private.pk), ("comment", hidden.pk),
              ("generation", image.pk + 1000), ("user", fan.pk), ("style", style.pk + 1000)]

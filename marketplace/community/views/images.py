@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
@@ -41,13 +41,23 @@ def _count(queryset, field: str, outer: str = "pk"):
     return Coalesce(Subquery(counted.values("n")), 0)
 
 
+def _thread_count(viewer):
+    """The comments this viewer sees: the counter (comments not hidden), plus the hidden ones shown to
+    them (their own; all, for staff), counted only for a signed-in viewer and only among hidden rows."""
+    if not viewer.is_authenticated:
+        return F("comment_count")
+    hidden = Comment.objects.filter(hidden_at__isnull=False)
+    if not viewer.is_staff:
+        hidden = hidden.filter(user=viewer)
+    return F("comment_count") + _count(hidden, "generation")
+
+
 def _image(request: HtmxHttpRequest, pk: int) -> Generation:
     """The image if the viewer may see it (404 otherwise), with everything the page reads, in one query."""
     viewer = request.user
     images = Generation.objects.visible_to(viewer).filter(deleted_at__isnull=True).for_cards(viewer=viewer)
-    # for_cards' comment_count counts hidden comments too; the page counts what this viewer sees.
     images = images.annotate(
-        thread_count=_count(_visible_comments(viewer), "generation"),
+        thread_count=_thread_count(viewer),
         maker_follower_count=_count(Follow.objects.all(), "following", outer="user_id"),
         maker_is_followed=(
             Exists(Follow.objects.filter(follower=viewer, following=OuterRef("user_id")))
@@ -123,7 +133,8 @@ def image(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 def _comment_summary_count(viewer, generation_id: int) -> int:
-    return _visible_comments(viewer).filter(generation_id=generation_id).count()
+    counted = Generation.objects.filter(pk=generation_id).annotate(thread_count=_thread_count(viewer))
+    return counted.values_list("thread_count", flat=True).get()
 
 
 @login_required

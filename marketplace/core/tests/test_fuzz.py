@@ -116,6 +116,7 @@ def seed_objects() -> Seed:
 
     from marketplace.accounts.models import User
     from marketplace.community.models import Comment
+    from marketplace.community.services import counters_recount
     from marketplace.core.testing import credit_tokens, imagefiles
     from marketplace.generations.models import Generation
     from marketplace.notifications.models import Notification
@@ -136,6 +137,7 @@ def seed_objects() -> Seed:
     generation = Generation.objects.create(user=artist, style=style, prompt="a fox", aspect_ratio="1:1", seed=1,
                                            cost=5, visibility=Generation.Visibility.PUBLIC)
     comment = Comment.objects.create(user=fan, generation=generation, body="lovely")
+    counters_recount(Generation.objects.filter(pk=generation.pk))  # written past the services, as seeds are
     notification = Notification.objects.create(recipient=artist, kind=Notification.Kind.values[0], message="hi")
     return Seed(artist, fan, style, generation, image, comment, notification)
 
