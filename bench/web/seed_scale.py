@@ -92,6 +92,7 @@ def seed(rng: random.Random) -> None:
     from marketplace.accounts.models import User
     from marketplace.accounts.services import user_grant_welcome_bonus
     from marketplace.community.models import Like
+    from marketplace.community.services import counters_recount
     from marketplace.generations.models import Generation
     from marketplace.styles.models import Style, StyleTag, Tag, TrainingImage
 
@@ -150,6 +151,7 @@ def seed(rng: random.Random) -> None:
     )
     for table in (Style._meta.db_table, Generation._meta.db_table):
         spread_created_at(table)
+    counters_recount()  # the likes went in past the services, which keep each image's like_count
     analyze()
 
 
