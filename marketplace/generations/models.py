@@ -107,6 +107,13 @@ class Generation(TimeStampedModel):
         indexes = [
             models.Index(fields=["user", "created_at"], name="generation_user_created_idx"),
             models.Index(fields=["visibility", "status", "created_at"], name="generation_feed_idx"),
+            # The queue snapshot (jobs.lifecycle): only the waiting and running rows, in line order.
+            models.Index(
+                fields=["created_at", "id"], condition=Q(status__in=["queued", "processing"]),
+                name="generation_unfinished_idx",
+            ),
+            # The running average's seed: the latest completed jobs.
+            models.Index(fields=["-finished_at"], condition=Q(status=COMPLETED), name="generation_completed_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(cost__gt=0), name="generation_cost_positive"),
