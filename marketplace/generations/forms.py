@@ -1,6 +1,7 @@
 import uuid
 
 from django import forms
+from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -13,10 +14,26 @@ from marketplace.styles.models import Style
 from marketplace.styles.tags import parse_tags
 
 QUOTE_FIELD = "quoted_cost"  # the cost the form showed, posted back with it (templates/generations/generate.html)
+# The form shown again after a submit lists the styles as of at most this long ago (one query saved per submit);
+# a style gone since is refused by generation_submit with the same words as the form's own check.
+STYLE_CHOICES_SECONDS = 60
+
+
+class StyleIdField(forms.ModelChoiceField):
+    """Offers the live styles; a posted choice is only read as an id: generation_submit loads (and locks)
+    the style and refuses one that is not available, so the form does not read the same row first."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        style_id = parse_id(value)
+        if style_id is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return style_id
 
 
 class GenerateForm(forms.Form):
-    style = forms.ModelChoiceField(
+    style = StyleIdField(
         label=_("Style"), queryset=Style.objects.live().exclude(model_path="").order_by("name"),
         empty_label=_("Choose a style"),
         # A style that stopped being live (deleted, hidden by a moderator) since the form was shown.
@@ -52,9 +69,12 @@ class GenerateForm(forms.Form):
         # it shows, so every re-render carries the server's current price, never the one posted.
         quote = str(self.data.get(QUOTE_FIELD, ""))
         data["quoted_cost"] = ascii_int(quote)
-        style, ratio = data.get("style"), data.get("aspect_ratio")
-        if data["quoted_cost"] is None and style is not None and ratio:
+        style_id, ratio = data.get("style"), data.get("aspect_ratio")
+        if data["quoted_cost"] is None and style_id is not None and ratio:
             # Nothing was shown (a style picked without JavaScript): show the price before charging it.
+            style = self.fields["style"].queryset.filter(pk=style_id).first()
+            if style is None:
+                raise forms.ValidationError({"style": self.fields["style"].error_messages["invalid_choice"]})
             cost = generation_cost(price_per_generation=style.price_per_generation, aspect_ratio=ratio)
             raise forms.ValidationError(
                 ngettext(
@@ -69,7 +89,7 @@ class GenerateForm(forms.Form):
         """generation_submit's arguments from a valid form: the price only as the quote the buyer saw."""
         data = self.cleaned_data
         return {
-            "style_id": data["style"].pk, "prompt_tags": data["tags"], "aspect_ratio": data["aspect_ratio"],
+            "style_id": data["style"], "prompt_tags": data["tags"], "aspect_ratio": data["aspect_ratio"],
             "seed": data["seed"], "request_key": data["request_key"], "quoted_cost": data["quoted_cost"],
         }
 
@@ -81,7 +101,18 @@ class GenerateForm(forms.Form):
     def fresh_for(self, generation: Generation) -> "GenerateForm":
         """A new form (new request key) that keeps what was asked, for the next image."""
         initial = {"style": generation.style_id, "tags": generation.prompt, "aspect_ratio": generation.aspect_ratio}
-        return GenerateForm(initial=initial, fixed_style=self.fields["style"].widget.is_hidden)
+        fresh = GenerateForm(initial=initial, fixed_style=self.fields["style"].widget.is_hidden)
+        if not fresh.fields["style"].widget.is_hidden:
+            fresh.fields["style"].choices = _recent_style_choices(fresh.fields["style"])
+        return fresh
+
+
+def _recent_style_choices(field: StyleIdField) -> list[tuple]:
+    choices = cache.get("generations:style-choices")
+    if choices is None:
+        choices = list(field.queryset.values_list("pk", "name"))
+        cache.set("generations:style-choices", choices, timeout=STYLE_CHOICES_SECONDS)
+    return [("", field.empty_label), *choices]
 
 
 def cost_context(user, style: Style | None, aspect_ratio: str) -> dict:

@@ -109,6 +109,13 @@ class Generation(TimeStampedModel):
                 fields=["-created_at", "-id"], name="generation_public_feed_idx",
                 condition=Q(visibility="public", status=COMPLETED, deleted_at__isnull=True, hidden_at__isnull=True),
             ),
+            # The queue snapshot (jobs.lifecycle): only the waiting and running rows, in line order.
+            models.Index(
+                fields=["created_at", "id"], condition=Q(status__in=["queued", "processing"]),
+                name="generation_unfinished_idx",
+            ),
+            # The running average's seed: the latest completed jobs.
+            models.Index(fields=["-finished_at"], condition=Q(status=COMPLETED), name="generation_completed_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(cost__gt=0), name="generation_cost_positive"),

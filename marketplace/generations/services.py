@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from marketplace.core.exceptions import NotAllowed, ServiceError
 from marketplace.core.images import MAX_PIXELS, CleanImage, ImageRejected, ImageRules, clean_image, read_header
 from marketplace.generations.exceptions import PriceChanged
-from marketplace.generations.models import ASPECT_RATIO_SIZES, GENERATION_LIFECYCLE, Generation
+from marketplace.generations.models import ASPECT_RATIO_SIZES, GENERATION_LIFECYCLE, Generation, GenerationTag
 from marketplace.generations.pricing import generation_cost
 from marketplace.jobs.dead_letters import register_give_up
 from marketplace.jobs.lifecycle import TransitionNotAllowed
@@ -106,12 +106,11 @@ def generation_submit(
     the style's price now gives another cost, PriceChanged is raised and
     nothing is charged; None is for callers that show no price. The same
     request_key (one per rendered form) always yields the same generation,
-    charged once. Raises InsufficientTokens (nothing charged or created)
-    or ServiceError for bad input.
+    charged once; `user.token_balance` is left at the balance after the
+    charge. Raises InsufficientTokens (nothing charged or created) or
+    ServiceError for bad input.
     """
-    existing = Generation.objects.filter(request_key=request_key).first()
-    if existing is not None:
-        return _same_request(existing, user)
+    # A form used twice is caught by the unique request_key (IntegrityError below), not by a query up front.
     tags = clean_prompt_tags(prompt_tags)
     if aspect_ratio not in ASPECT_RATIO_SIZES:
         raise ServiceError(_("Choose an aspect ratio: %(ratios)s.") % {"ratios": ", ".join(ASPECT_RATIO_SIZES)})
@@ -133,21 +132,57 @@ def generation_submit(
                 user=user, style=style, prompt=", ".join(tags), aspect_ratio=aspect_ratio, seed=seed, cost=cost,
                 request_key=request_key,
             )
-            generation.tags.set([Tag.objects.get_or_create(name=tag)[0] for tag in tags])
-            ledger_debit(
+            _tag(generation, tags)
+            debit = ledger_debit(
                 user_id=user.pk, amount=cost, generation=generation, idempotency_key=f"generation:{generation.pk}",
                 reason=ledger_reason(GENERATION_CHARGE, style=style.name),
             )
             outbox_enqueue(queue=GENERATION_QUEUE, payload=generation_message(generation))
     except IntegrityError:
-        # A concurrent submit of the same form won the unique request_key.
+        # This form was submitted before (or concurrently, and that submit won the unique request_key).
         return _same_request(Generation.objects.get(request_key=request_key), user)
+    except ServiceError:
+        # A resubmitted form returns its generation even if the price or the style changed since.
+        existing = Generation.objects.filter(request_key=request_key).first()
+        if existing is None:
+            raise
+        return _same_request(existing, user)
+    user.token_balance = debit.balance_after  # the caller's user shows the balance it now has
     return generation
+
+
+def _tag(generation: Generation, names: list[str]) -> None:
+    """Link the prompt tags, creating the new ones: one statement on PostgreSQL however many tags there are.
+
+    The CTE inserts the missing tags (ON CONFLICT DO NOTHING) and the links take its new ids plus the
+    tags that already existed. A tag another submit commits while this statement runs is in neither
+    (the statement's snapshot predates it): those few, and every tag on other databases, are linked
+    by the portable path (insert ignoring conflicts, read the ids, insert the links).
+    """
+    linked = 0
+    if connection.vendor == "postgresql":
+        quote = connection.ops.quote_name
+        tag, link = quote(Tag._meta.db_table), quote(GenerationTag._meta.db_table)
+        name = quote("name")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH new AS (INSERT INTO {tag} ({name}, {quote('created_at')}) SELECT unnest(%s::text[]), %s "
+                f"ON CONFLICT ({name}) DO NOTHING RETURNING id) "
+                f"INSERT INTO {link} ({quote('generation_id')}, {quote('tag_id')}) "
+                f"SELECT %s, id FROM new UNION SELECT %s, id FROM {tag} WHERE {name} = ANY(%s)",
+                [names, timezone.now(), generation.pk, generation.pk, names],
+            )
+            linked = cursor.rowcount
+    if linked < len(names):
+        Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
+        missing = Tag.objects.filter(name__in=names).exclude(generations=generation)
+        GenerationTag.objects.bulk_create([GenerationTag(generation=generation, tag=tag) for tag in missing])
 
 
 def _same_request(generation: Generation, user) -> Generation:
     if generation.user_id != user.pk:
         raise ServiceError(_("This form was already used."))
+    user.refresh_from_db(fields=["token_balance"])  # charged by the first submit, maybe after `user` was read
     return generation
 
 

@@ -7,6 +7,8 @@ from django.conf import settings
 from marketplace.generations.models import GENERATION_LIFECYCLE, Generation
 from marketplace.ledger.selectors import ledger_refunded_tokens
 
+REFUNDABLE = (Generation.Status.FAILED, Generation.Status.CANCELLED)
+
 
 def generation_status_for_owner(generation: Generation) -> dict:
     """The lifecycle's status JSON, plus what only the owner is told."""
@@ -17,7 +19,8 @@ def generation_status_for_owner(generation: Generation) -> dict:
         "queue_position": queue.position if queue else None,
         "estimated_start": queue.estimated_start if queue else None,
         "image_url": generation.image.url if generation.image else None,
-        "refunded_tokens": ledger_refunded_tokens(generation),
+        # Only a failed or cancelled job is ever refunded: the others need not ask the ledger.
+        "refunded_tokens": ledger_refunded_tokens(generation) if generation.status in REFUNDABLE else 0,
         # How long it may wait for a worker, or run, before it is failed and refunded (the timeout sweep).
         "timeout_minutes": settings.GENERATION_TIMEOUT_MINUTES,
     }

@@ -66,8 +66,7 @@ def generate(request: HtmxHttpRequest):
 
 def _submitted(request: HtmxHttpRequest, generation: Generation, form: GenerateForm):
     """The new job card goes on top of #jobs; a fresh form (a new request key) replaces the used one."""
-    request.user.refresh_from_db(fields=["token_balance"])
-    context = {
+    context = {  # generation_submit left request.user's balance at its new value
         **job_context(generation), "form": form.fresh_for(generation),
         **cost_context(request.user, generation.style, generation.aspect_ratio),
     }

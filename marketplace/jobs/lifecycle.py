@@ -14,12 +14,14 @@ rules below are then the same for both. Domains keep their side effects
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import models
-from django.db.models import Avg, DurationField, ExpressionWrapper, F, Q
+from django.core.cache import cache
+from django.db import models, transaction
+from django.db.models import Avg, DurationField, ExpressionWrapper, F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +34,13 @@ COMPLETED = "completed"
 FAILED = "failed"
 
 RECENT_JOBS = 20  # finished jobs the duration estimate averages over
+# The estimate is an exponential moving average of run times, kept in the cache per kind of job and moved on
+# every completion; this weight is the usual 2/(N+1) for an N-job window.
+AVERAGE_WEIGHT = 2 / (RECENT_JOBS + 1)
+# A poll reads the queue from a snapshot in the cache (who waits, in order, and when the running jobs
+# started), rebuilt by one indexed query when it is older than this: one query per period, not per poll.
+QUEUE_SNAPSHOT_SECONDS = 2
+NO_AVERAGE = -1.0  # cached when no job has finished yet
 
 
 class TransitionNotAllowed(ServiceError):
@@ -127,6 +136,10 @@ class JobLifecycle:
             setattr(job, self.completed_field, now)
             setattr(job, self.progress_field, 100)
             changed += [self.completed_field, self.progress_field]
+            started = getattr(job, self.started_field)
+            if started:
+                seconds = (now - started).total_seconds()
+                transaction.on_commit(lambda: self._record_duration(seconds))
         else:
             job.failure_reason = failure_reason.strip() or str(self.default_failure_reason)
             changed.append("failure_reason")
@@ -160,7 +173,16 @@ class JobLifecycle:
         return self.model._default_manager.filter(**{self.status_field: self.waiting}).count()
 
     def average_duration(self) -> timedelta | None:
-        """Mean run time of the last RECENT_JOBS completed jobs."""
+        """The running average of run times: from the cache, seeded from the last RECENT_JOBS completed jobs."""
+        seconds = cache.get(self._average_key)
+        if seconds is None:
+            seconds = self._recent_average_seconds()
+            # "None finished yet" is remembered for a while too; the first completion replaces it.
+            cache.add(self._average_key, NO_AVERAGE if seconds is None else seconds,
+                      timeout=QUEUE_SNAPSHOT_SECONDS * 30 if seconds is None else None)
+        return None if seconds is None or seconds == NO_AVERAGE else timedelta(seconds=seconds)
+
+    def _recent_average_seconds(self) -> float | None:
         objects = self.model._default_manager
         recent = (
             objects.filter(**{self.status_field: self.completed, f"{self.started_field}__isnull": False})
@@ -168,23 +190,54 @@ class JobLifecycle:
             .values_list("pk", flat=True)[:RECENT_JOBS]
         )
         duration = ExpressionWrapper(F(self.completed_field) - F(self.started_field), output_field=DurationField())
-        return objects.filter(pk__in=list(recent)).aggregate(avg=Avg(duration))["avg"]
+        average = objects.filter(pk__in=recent).aggregate(avg=Avg(duration))["avg"]
+        return average.total_seconds() if average is not None else None
+
+    def _record_duration(self, seconds: float) -> None:
+        """Move the running average towards one finished job's run time (after its completion commits)."""
+        previous = cache.get(self._average_key)
+        if previous is None or previous == NO_AVERAGE:
+            previous = self._recent_average_seconds()  # already counts this job: it has committed
+            if previous is None:
+                previous = seconds
+        cache.set(self._average_key, previous + AVERAGE_WEIGHT * (seconds - previous), timeout=None)
+
+    @property
+    def _average_key(self) -> str:
+        return f"jobs:average-seconds:{self.model._meta.label_lower}"
+
+    def _queue_snapshot(self) -> dict:
+        """Who waits, oldest first, as (created_at, pk), and when the running jobs started: one query
+        (on the model's index of unfinished jobs) at most every QUEUE_SNAPSHOT_SECONDS."""
+        key = f"jobs:queue:{self.model._meta.label_lower}"
+        snapshot = cache.get(key)
+        if snapshot is None:
+            rows = (
+                self.model._default_manager.filter(**{f"{self.status_field}__in": [self.waiting, self.running]})
+                .order_by("created_at", "pk")
+                .values_list(self.status_field, "created_at", "pk", self.started_field)
+            )
+            snapshot = {"waiting": [], "running": []}
+            for status, created_at, pk, started_at in rows:
+                if status == self.waiting:
+                    snapshot["waiting"].append((created_at, pk))
+                else:
+                    snapshot["running"].append(started_at)
+            cache.set(key, snapshot, timeout=QUEUE_SNAPSHOT_SECONDS)
+        return snapshot
 
     def queue_info(self, job) -> QueueInfo | None:
         """A waiting job's place in line and its estimated start; None once it has started.
 
-        The estimate assumes jobs run one after another (one worker): what is
-        left of the running jobs, then one average duration per job ahead.
+        The place is counted in the cached snapshot (at most QUEUE_SNAPSHOT_SECONDS old); a job newer than
+        the snapshot is behind everyone in it. The estimate assumes jobs run one after another (one
+        worker): what is left of the running jobs, then one average duration per job ahead.
         """
         if self.status_of(job) != self.waiting:
             return None
-        objects = self.model._default_manager
-        ahead = (
-            objects.filter(**{self.status_field: self.waiting})
-            .filter(Q(created_at__lt=job.created_at) | Q(created_at=job.created_at, pk__lt=job.pk))
-            .count()
-        )
-        running = list(objects.filter(**{self.status_field: self.running}).values_list(self.started_field, flat=True))
+        snapshot = self._queue_snapshot()
+        ahead = bisect_left(snapshot["waiting"], (job.created_at, job.pk))
+        running = snapshot["running"]
         average = self.average_duration()
         estimate = None
         if average is not None:

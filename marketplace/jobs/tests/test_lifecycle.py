@@ -86,6 +86,40 @@ def test_queue_estimate_counts_what_is_left_of_the_running_job_then_one_average_
     assert GENERATION_LIFECYCLE.queue_info(running) is None
 
 
+def test_the_running_average_moves_towards_each_completed_run_once_it_commits(
+    make_generation, django_capture_on_commit_callbacks
+):
+    from marketplace.generations.services import generation_report
+
+    now = timezone.now()
+    done = make_generation(status=Generation.Status.COMPLETED)
+    Generation.objects.filter(pk=done.pk).update(started_at=now - timedelta(minutes=10), finished_at=now)
+    assert GENERATION_LIFECYCLE.average_duration() == timedelta(minutes=10)  # seeded from the finished jobs
+
+    job = make_generation(image="generations/x.png")
+    generation_report(generation_id=job.pk, status="processing")
+    Generation.objects.filter(pk=job.pk).update(started_at=now - timedelta(minutes=1))  # a one-minute run
+    with django_capture_on_commit_callbacks(execute=True):
+        generation_report(generation_id=job.pk, status="completed")
+
+    moved = GENERATION_LIFECYCLE.average_duration().total_seconds()
+    weight = 2 / 21  # an exponential moving average over about 20 jobs
+    assert moved == pytest.approx(600 + weight * (60 - 600), abs=2)
+
+
+def test_a_poll_reads_the_queue_from_a_snapshot_that_places_newer_jobs_last(
+    make_generation, django_assert_num_queries
+):
+    first = make_generation()
+    GENERATION_LIFECYCLE.queue_info(first)  # reads the snapshot (and the average) into the cache
+    second = make_generation()  # arrives after the snapshot
+
+    with django_assert_num_queries(0):
+        assert GENERATION_LIFECYCLE.queue_info(first).position == 1
+        assert GENERATION_LIFECYCLE.queue_info(second).position == 2  # behind everyone in the snapshot
+        assert GENERATION_LIFECYCLE.queue_info(second).estimated_start is None  # nothing has finished yet
+
+
 def test_status_json_is_one_shape_named_for_each_output(make_style, make_generation):
     style = make_style(training_status=Style.Status.PENDING)
     assert TRAINING_LIFECYCLE.status_json(style, changed=False) == {
