@@ -70,6 +70,7 @@ def seed(rng: random.Random) -> None:
     from marketplace.community.models import Comment, Follow, Like
     from marketplace.community.services import counters_recount
     from marketplace.generations.models import Generation, GenerationTag
+    from marketplace.styles.counters import styles_recount
     from marketplace.styles.models import Style, Tag
 
     now = timezone.now()
@@ -125,6 +126,7 @@ def seed(rng: random.Random) -> None:
         )
     # Likes and comments went in past the services: set the images' counters from them, as a seed must.
     counters_recount()
+    styles_recount()  # the styles' generation and like counters too
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 

@@ -94,6 +94,7 @@ def seed(rng: random.Random) -> None:
     from marketplace.community.models import Like
     from marketplace.community.services import counters_recount
     from marketplace.generations.models import Generation
+    from marketplace.styles.counters import styles_recount
     from marketplace.styles.models import Style, StyleTag, Tag, TrainingImage
 
     image = shared_image()
@@ -152,6 +153,7 @@ def seed(rng: random.Random) -> None:
     for table in (Style._meta.db_table, Generation._meta.db_table):
         spread_created_at(table)
     counters_recount()  # the likes went in past the services, which keep each image's like_count
+    styles_recount()  # and each style's generation_count and like_count
     analyze()
 
 

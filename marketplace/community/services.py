@@ -19,6 +19,7 @@ from marketplace.core.exceptions import NotAllowed, ServiceError
 from marketplace.generations.models import Generation
 from marketplace.notifications.models import Notification
 from marketplace.notifications.services import notification_create_on_commit
+from marketplace.styles.counters import style_counters_add
 
 
 def image_title(generation: Generation) -> str:
@@ -44,6 +45,8 @@ def counters_add(generation_id: int, *, likes: int = 0, comments: int = 0) -> No
         changes["comment_count"] = F("comment_count") + comments
     if changes:
         Generation.objects.filter(pk=generation_id).update(**changes)
+    if likes:  # the style's like_count is the sum of its images' (images first, then the style: one lock order)
+        style_counters_add(generation_id=generation_id, likes=likes)
 
 
 def counters_recount(generations=None) -> int:

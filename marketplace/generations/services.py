@@ -43,6 +43,7 @@ from marketplace.ledger.reasons import (
 from marketplace.ledger.services import ledger_credit_earning, ledger_debit, ledger_refund
 from marketplace.notifications.models import Notification
 from marketplace.notifications.services import notification_create
+from marketplace.styles.counters import style_counters_add
 from marketplace.styles.models import Style, Tag
 from marketplace.styles.tags import MAX_TAG_LENGTH, normalise_tag
 
@@ -231,6 +232,7 @@ def _advance(generation: Generation, *, status: str, progress: int | None = None
         return False
     generation.save(update_fields=changed)
     if generation.status == Generation.Status.COMPLETED:
+        style_counters_add(style_id=generation.style_id, generations=1)  # the catalog's popular order, the style page
         ledger_credit_earning(generation=generation)
         notification_create(
             recipient=generation.user, kind=Notification.Kind.GENERATION_COMPLETE,

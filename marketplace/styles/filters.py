@@ -1,20 +1,15 @@
 """The catalog's filters and sort orders, bound straight from the query string."""
 
-from datetime import timedelta
-
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, TextChoices
 from django.urls import reverse_lazy
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from marketplace.styles.models import Style, StyleQuerySet
 from marketplace.styles.tags import parse_tags
-
-POPULAR_WINDOW = timedelta(days=30)
 
 # Wires a comma-separated tag input to the suggestion fragment (views.tag_suggest); the page must hold
 # an empty <datalist id="tag-suggestions">. static/js/atelier.js sends the whole text as `q` whatever the input's name.
@@ -43,7 +38,7 @@ class TagSuggestForm(forms.Form):
 
 class Sort(TextChoices):
     NEWEST = "newest", gettext_lazy("Newest")
-    POPULAR = "popular", gettext_lazy("Most used (30 days)")
+    POPULAR = "popular", gettext_lazy("Most used")
     PRICE = "price", gettext_lazy("Price: low to high")
     PRICE_DESC = "-price", gettext_lazy("Price: high to low")
 
@@ -136,7 +131,7 @@ class StyleFilter(django_filters.FilterSet):
 
     def sort_by(self, queryset, name, value):
         if value == Sort.POPULAR:
-            return queryset.popular(since=timezone.now() - POPULAR_WINDOW)
+            return queryset.popular()
         return queryset.order_by(*ORDERINGS.get(value, ("-created_at", "-id")))
 
     def active(self) -> list[str]:

@@ -99,22 +99,14 @@ class StyleQuerySet(models.QuerySet):
         return self.exclude(models.Exists(StyleTag.objects.filter(style=models.OuterRef("pk"), tag__name__in=names)))
 
     def for_studio(self, *, earnings):
-        """The artist's undeleted styles, newest first, each with its completed `generation_count`
-        and its `earnings` (an expression from ledger.selectors.ledger_earned_per_style)."""
-        made = models.Count("generations", filter=Q(generations__status=COMPLETED))
-        return (
-            self.filter(deleted_at__isnull=True)
-            .annotate(generation_count=made, earnings=earnings)
-            .order_by("-created_at", "-id")
-        )
+        """The artist's undeleted styles, newest first, each with its `earnings` (an expression from
+        ledger.selectors.ledger_earned_per_style); the images made are the style's generation_count."""
+        return self.filter(deleted_at__isnull=True).annotate(earnings=earnings).order_by("-created_at", "-id")
 
-    def popular(self, *, since):
-        """Most completed generations since `since` first; ties (and styles nobody used) newest first."""
-        # COMPLETED is the lifecycle's word that Generation.Status shares: generations builds on styles.
-        recent = models.Count(
-            "generations", filter=Q(generations__status=COMPLETED, generations__created_at__gte=since)
-        )
-        return self.annotate(recent_generations=recent).order_by("-recent_generations", "-created_at", "-id")
+    def popular(self):
+        """Most completed generations first (the generation_count counter, on style_popular_idx for live
+        styles); ties (and styles nobody used) newest first."""
+        return self.order_by("-generation_count", "-created_at", "-id")
 
 
 class Style(TimeStampedModel):
@@ -146,12 +138,25 @@ class Style(TimeStampedModel):
     # Set by moderation (community.moderation): unlisted and not for sale; its artist and staff still see it.
     hidden_at = models.DateTimeField(null=True, blank=True, editable=False)
     tags = models.ManyToManyField(Tag, through="StyleTag", related_name="styles", blank=True)
+    # Denormalised for the catalog's popular order and the style page, never counted per request: its
+    # completed generations (+1 by generations.services on completion) and the likes those images have
+    # (moved with the image's own like_count by community.services), with F() in the same transaction.
+    # styles.services.styles_recount sets them from the rows, for seeds that bulk-insert.
+    generation_count = models.PositiveIntegerField(_("images made"), default=0, editable=False)
+    like_count = models.PositiveIntegerField(_("likes"), default=0, editable=False)
 
     objects = StyleQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["created_at", "training_status"], name="style_created_status_idx")]
+        indexes = [
+            models.Index(fields=["created_at", "training_status"], name="style_created_status_idx"),
+            # The catalog's ?sort=popular (StyleQuerySet.popular over live()), read in order up to the LIMIT.
+            models.Index(
+                fields=["-generation_count", "-created_at", "-id"], name="style_popular_idx",
+                condition=Q(training_status=COMPLETED, deleted_at__isnull=True, hidden_at__isnull=True),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(price_per_generation__gte=MIN_PRICE, price_per_generation__lte=MAX_PRICE),
@@ -165,12 +170,6 @@ class Style(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("styles:detail", kwargs={"slug": self.slug})
-
-    def usage_stats(self) -> dict:
-        """{"generations": completed images made in this style, "likes": likes they received}."""
-        return self.generations.filter(status=COMPLETED).aggregate(
-            generations=models.Count("pk", distinct=True), likes=models.Count("likes")
-        )
 
     @property
     def is_live(self) -> bool:

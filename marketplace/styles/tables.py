@@ -13,7 +13,7 @@ class StyleTable(tables.Table):
     name = tables.Column(gettext_lazy("Style"), linkify=True)
     artist = tables.Column(gettext_lazy("Artist"), linkify=lambda record: record.artist.get_absolute_url())
     price_per_generation = tables.Column(gettext_lazy("Tokens / image"), attrs=NUMERIC)
-    recent_generations = tables.Column(gettext_lazy("Images (30 days)"), attrs=NUMERIC)
+    generation_count = tables.Column(gettext_lazy("Images made"), attrs=NUMERIC)
     commercial_use = tables.Column(gettext_lazy("Commercial use"))
     tags = tables.Column(gettext_lazy("Tags"), empty_values=())
 
@@ -24,7 +24,7 @@ class StyleTable(tables.Table):
         row_attrs = {"data-testid": "style-row"}
 
     def __init__(self, data, *, with_popularity: bool):
-        super().__init__(data, exclude=() if with_popularity else ("recent_generations",))
+        super().__init__(data, exclude=() if with_popularity else ("generation_count",))
 
     def render_artist(self, value) -> str:
         return value.public_name

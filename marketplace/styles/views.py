@@ -40,7 +40,7 @@ def detail(request: HtmxHttpRequest, slug: str):
     )
     samples = style.training_images.order_by("position", "id")[:SAMPLE_IMAGES]
     # The prices and the generate form come from the generations app's template tags (detail.html).
-    return render(request, "styles/detail.html", {"style": style, "samples": samples, "stats": style.usage_stats()})
+    return render(request, "styles/detail.html", {"style": style, "samples": samples})
 
 
 @require_GET

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from marketplace.community.models import Like
 from marketplace.generations.models import Generation
+from marketplace.styles.counters import styles_recount
 from marketplace.styles.models import Style, TrainingImage
 from marketplace.styles.pagination import decode_cursor, encode_cursor
 
@@ -211,21 +212,22 @@ def test_catalog_sorts_by_price_both_ways_ties_newest_first(client, make_style):
     assert listed_names(client.get(CATALOG)) == ["Middle", "Cheap new", "Dear", "Cheap old"]
 
 
-def test_catalog_sorts_by_recent_completed_generations(client, make_style, make_generation):
-    names = ("Quiet old", "Busy", "Lately", "Quiet new")
-    quiet_old, busy, lately, quiet_new = (make_style(name=name) for name in names)
+def test_catalog_sorts_by_completed_generations_ties_newest_first(client, make_style, make_generation):
+    names = ("Quiet old", "Busy", "Lately", "Old favourite")
+    quiet_old, busy, lately, old_favourite = (make_style(name=name) for name in names)
     for seed in range(3):
         make_generation(style=busy, seed=seed, status=Generation.Status.COMPLETED)
     make_generation(style=lately, status=Generation.Status.COMPLETED)
     make_generation(style=quiet_old, status=Generation.Status.FAILED)
     for seed in range(5):
-        make_generation(style=quiet_new, seed=seed, status=Generation.Status.COMPLETED)
-    Generation.objects.filter(style=quiet_new).update(created_at=timezone.now() - timedelta(days=31))
+        make_generation(style=old_favourite, seed=seed, status=Generation.Status.COMPLETED)
+    Generation.objects.filter(style=old_favourite).update(created_at=timezone.now() - timedelta(days=31))
+    styles_recount()  # the rows went in past the services that keep the counters
 
     response = client.get(CATALOG, {"sort": "popular"})
 
     # "Ink Wash" is the make_generation fixture's own style, older than the rest and never used.
-    assert listed_names(response) == ["Busy", "Lately", "Quiet new", "Quiet old", "Ink Wash"]
+    assert listed_names(response) == ["Old favourite", "Busy", "Lately", "Quiet old", "Ink Wash"]
     assert 'value="popular" selected' in response.content.decode()
 
 
@@ -266,8 +268,8 @@ def test_catalog_table_view_keeps_the_filters_and_the_order(client, make_style, 
     assert f'<a href="{artist.get_absolute_url()}">Mira Okafor</a>' in html
     assert "Personal only" in html and "Allowed" in html
     assert f'href="{CATALOG}?tags=fox"' in html
-    assert "Images (30 days)" not in html
-    assert "Images (30 days)" in client.get(CATALOG, {"view": "table", "sort": "popular"}).content.decode()
+    assert "Images made" not in html
+    assert "Images made" in client.get(CATALOG, {"view": "table", "sort": "popular"}).content.decode()
 
 
 def test_catalog_empty_results_name_the_filters_and_offer_to_clear_them(client, make_style):
@@ -330,7 +332,8 @@ def test_detail_query_count_does_not_grow_with_tags_or_images(
 
     few = queries_for(client, style_with(5).get_absolute_url())
     many = style_with(50)
-    with django_assert_max_num_queries(4):
+    # The images-made and likes figures are the style's counters: no aggregate over its images and their likes.
+    with django_assert_max_num_queries(3):
         assert client.get(many.get_absolute_url()).status_code == 200
     assert queries_for(client, many.get_absolute_url()) == few
 
@@ -348,6 +351,7 @@ def test_detail_shows_prices_licence_tags_and_counts(client, make_style, make_us
     Generation.objects.create(user=fan, style=style, prompt="owl", aspect_ratio="1:1", seed=2, cost=5)
     Like.objects.create(user=fan, generation=done)
     Like.objects.create(user=style.artist, generation=done)
+    styles_recount()
 
     response = client.get(style.get_absolute_url())
 
@@ -423,6 +427,7 @@ def test_studio_lists_only_own_undeleted_styles(client, make_style, make_user, a
         Generation.objects.create(
             user=buyer, style=mine, prompt="fox", aspect_ratio="1:1", seed=seed, cost=9, status=status
         )
+    styles_recount()
     client.force_login(artist)
 
     response = client.get(STUDIO)
