@@ -5,7 +5,7 @@ from datetime import timedelta
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q, TextChoices
+from django.db.models import Case, Exists, OuterRef, Q, TextChoices, Value, When
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -106,8 +106,13 @@ class ArtistField(forms.CharField):
         if not typed:
             return None
         artists = artists_with_live_styles()
-        by_id = typed.isascii() and typed.isdigit() and len(typed) < 10  # within PostgreSQL's integer
-        self.found = (artists.filter(pk=int(typed)) if by_id else artists.filter(username__iexact=typed)).first()
+        by_handle = Q(username__iexact=typed)
+        by_id = by_handle
+        if typed.isascii() and typed.isdigit() and len(typed) < 10:  # within PostgreSQL's integer
+            by_id |= Q(pk=int(typed))
+        # A handle of digits is that artist's, not the id of another.
+        handle_first = Case(When(by_handle, then=Value(0)), default=Value(1))
+        self.found = artists.filter(by_id).order_by(handle_first).first()
         if self.found is None:
             raise forms.ValidationError(
                 _("No artist with live styles goes by “%s”. Pick one of the suggestions, or leave it empty.") % typed

@@ -86,6 +86,14 @@ def test_the_input_shows_the_artist_by_handle_with_its_suggestion_wiring(client,
     assert html.count("<option") == 4  # the sort's choices only, no option per artist
 
 
+def test_a_handle_of_digits_is_that_artist_not_an_id(client, people, make_user, make_style):
+    digits = make_user(username=str(people["lena"].pk))
+    make_style(name="Digits", artist=digits)
+
+    assert listed(client, artist=str(people["lena"].pk)) == ["Digits"]
+    assert listed(client, artist_id=str(people["marlen"].pk)) == ["Neon"]
+
+
 @pytest.mark.parametrize("value", ["lenny", "nobody", "99999999999999", "²", "<script>"])
 def test_an_unknown_artist_lists_nothing_and_says_what_to_do(client, people, value):
     response = client.get(CATALOG, {"artist": value})
