@@ -3,7 +3,7 @@
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q, TextChoices
+from django.db.models import Case, Exists, OuterRef, Q, TextChoices, Value, When
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,9 +26,24 @@ TAG_SUGGEST_ATTRS = {
 }
 
 
+# Wires the catalog's artist input to its suggestion fragment (views.artist_suggest), like the tag inputs: the page
+# must hold an empty <datalist id="artist-suggestions">; static/js/atelier.js sends the input's text as `q`.
+ARTIST_SUGGEST_ATTRS = {
+    "list": "artist-suggestions",
+    "autocomplete": "off",
+    "hx-get": reverse_lazy("styles:artist-suggest"),
+    "hx-trigger": "input changed delay:200ms",
+    "data-suggest-artists": "",
+    "hx-target": "#artist-suggestions",
+    "hx-swap": "innerHTML",
+    "hx-push-url": "false",
+    "hx-sync": "this:replace",
+}
+
+
 class TagSuggestForm(forms.Form):
-    """The text typed so far in a tag input (views.tag_suggest). A form field refuses a NUL character, which
-    PostgreSQL cannot hold in a query."""
+    """The text typed so far in a suggesting input (views.tag_suggest, views.artist_suggest). A form field refuses
+    a NUL character, which PostgreSQL cannot hold in a query."""
 
     q = forms.CharField(required=False, strip=False)
 
@@ -68,9 +83,49 @@ class TokenFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
-def artists_with_live_styles(request):
+def artists_with_live_styles():
     live = Style.objects.live().filter(artist=OuterRef("pk"))
     return get_user_model().objects.filter(Exists(live)).order_by("display_name", "username")
+
+
+class ArtistField(forms.CharField):
+    """An artist with live styles, typed as their handle (what the suggestions fill in) or their id (older links)."""
+
+    def __init__(self, **kwargs):
+        kwargs["required"] = False
+        super().__init__(**kwargs)
+        self.found = None
+
+    def clean(self, value):
+        typed = super().clean(value)
+        if not typed:
+            return None
+        artists = artists_with_live_styles()
+        by_handle = Q(username__iexact=typed)
+        by_id = by_handle
+        if typed.isascii() and typed.isdigit() and len(typed) < 10:  # within PostgreSQL's integer
+            by_id |= Q(pk=int(typed))
+        # A handle of digits is that artist's, not the id of another.
+        handle_first = Case(When(by_handle, then=Value(0)), default=Value(1))
+        self.found = artists.filter(by_id).order_by(handle_first).first()
+        if self.found is None:
+            raise forms.ValidationError(
+                _("No artist with live styles goes by “%s”. Pick one of the suggestions, or leave it empty.") % typed
+            )
+        return self.found
+
+    def bound_data(self, data, initial):
+        """Shows a found artist by handle, also when the link named them by id."""
+        return self.found.username if self.found is not None else data
+
+
+class ArtistFilter(django_filters.Filter):
+    field_class = ArtistField
+
+    def __init__(self, **kwargs):
+        attrs = {**ARTIST_SUGGEST_ATTRS, "placeholder": gettext_lazy("Name or handle")}
+        kwargs.setdefault("widget", forms.TextInput(attrs=attrs))
+        super().__init__(field_name="artist", **kwargs)
 
 
 class StyleFilter(django_filters.FilterSet):
@@ -82,12 +137,7 @@ class StyleFilter(django_filters.FilterSet):
     tags = TagListFilter(label=gettext_lazy("With all of these tags"), apply=StyleQuerySet.tagged_all)
     tags_any = TagListFilter(label=gettext_lazy("With any of these tags"), apply=StyleQuerySet.tagged_any)
     tags_not = TagListFilter(label=gettext_lazy("Without these tags"), apply=StyleQuerySet.tagged_none)
-    artist_id = django_filters.ModelChoiceFilter(
-        label=gettext_lazy("Artist"),
-        field_name="artist",
-        queryset=artists_with_live_styles,
-        empty_label=gettext_lazy("Any artist"),
-    )
+    artist = ArtistFilter(label=gettext_lazy("Artist"))
     price_min = TokenFilter(
         label=gettext_lazy("Price from (tokens)"),
         field_name="price_per_generation",
@@ -116,6 +166,10 @@ class StyleFilter(django_filters.FilterSet):
         if data is not None and not data.get("sort"):
             data = data.copy()
             data["sort"] = Sort.NEWEST
+        # Links from before the artist input (the artist page's "all styles") name the artist as ?artist_id=<id>.
+        if data is not None and data.get("artist_id") and not data.get("artist"):
+            data = data.copy()
+            data["artist"] = data["artist_id"]
         super().__init__(data, *args, **kwargs)
 
     @property
@@ -143,8 +197,8 @@ class StyleFilter(django_filters.FilterSet):
                 described.append(words % ", ".join(names))
         if data.get("q"):
             described.append(_("matching “%s”") % data["q"])
-        if data.get("artist_id"):
-            described.append(_("by %s") % data["artist_id"].public_name)
+        if data.get("artist"):
+            described.append(_("by %s") % data["artist"].public_name)
         if data.get("price_min") is not None:
             described.append(_("from %s tokens") % data["price_min"])
         if data.get("price_max") is not None:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("styles/<slug:slug>/", views.detail, name="detail"),
     path("tags/", views.tags, name="tags"),
     path("tags/suggest/", views.tag_suggest, name="tag-suggest"),
+    path("styles/artists/suggest/", views.artist_suggest, name="artist-suggest"),
     path("studio/", studio.studio, name="studio"),
     path("studio/become-artist/", studio.become_artist, name="become-artist"),
     path("studio/new/", studio.style_new, name="new"),

@@ -1,11 +1,11 @@
 from django.core.paginator import Paginator
-from django.db.models import Case, Value, When
+from django.db.models import Case, Q, Value, When
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from marketplace.core.htmx import render_page
 from marketplace.core.types import HtmxHttpRequest
-from marketplace.styles.filters import Sort, StyleFilter, TagSuggestForm
+from marketplace.styles.filters import Sort, StyleFilter, TagSuggestForm, artists_with_live_styles
 from marketplace.styles.models import Style, Tag
 from marketplace.styles.pagination import cursor_page
 from marketplace.styles.tables import StyleTable
@@ -15,6 +15,7 @@ PAGE_SIZE = 20
 SAMPLE_IMAGES = 4
 TAGS_PER_PAGE = 100
 MAX_SUGGESTIONS = 10
+MAX_TYPED_NAME = 150  # the longest handle
 
 
 @require_GET
@@ -69,3 +70,21 @@ def tag_suggest(request: HtmxHttpRequest):
     prefix = "".join(f"{name}, " for name in earlier)
     suggestions = [(f"{prefix}{name}", name) for name in names]
     return render(request, "styles/tags.html#tag-suggestions", {"suggestions": suggestions})
+
+
+@require_GET
+def artist_suggest(request: HtmxHttpRequest):
+    """Artists with live styles whose handle or name holds the typed text, those starting with it first: the
+    catalog's artist input (filters.ARTIST_SUGGEST_ATTRS) gets <option>s, a visitor without JavaScript links."""
+    typed = TagSuggestForm(request.GET).typed().strip()[:MAX_TYPED_NAME]
+    artists = []
+    if typed:
+        starts = Q(username__istartswith=typed) | Q(display_name__istartswith=typed)
+        artists = (
+            artists_with_live_styles()
+            .filter(Q(username__icontains=typed) | Q(display_name__icontains=typed))
+            .order_by(Case(When(starts, then=Value(0)), default=Value(1)), "display_name", "username")
+            .only("username", "display_name")[:MAX_SUGGESTIONS]
+        )
+    context = {"typed": typed, "artists": artists}
+    return render_page(request, "styles/artist_suggest.html", context, fragment="artist-suggestions")

@@ -12,8 +12,8 @@
       });
     }
     // A tag input asks for suggestions with its whole text as `q`, whatever its own name
-    // (styles.filters.TAG_SUGGEST_ATTRS, the tags page).
-    if (elt.matches("input[data-suggest-tags]")) {
+    // (styles.filters.TAG_SUGGEST_ATTRS, the tags page); so does the catalog's artist input (ARTIST_SUGGEST_ATTRS).
+    if (elt.matches("input[data-suggest-tags], input[data-suggest-artists]")) {
       event.detail.parameters.q = elt.value;
     }
   });

@@ -1,0 +1,65 @@
+"""What components/style_card.html prints for every card, without template machinery per card.
+
+URLs come from a pattern reversed once per URLconf and script prefix, with the card's slug or handle quoted the
+way reverse() quotes it; the price and the image's alt text come from gettext/ngettext with the very messages a
+{% blocktranslate %} would look up, so translations keep working.
+"""
+
+from functools import lru_cache
+from urllib.parse import quote
+
+from django import template
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils import formats
+from django.utils.http import RFC3986_SUBDELIMS
+from django.utils.translation import gettext, ngettext
+
+register = template.Library()
+
+SLOT = "__slot__"  # matches both the slug and the str path converter
+URL_SAFE = RFC3986_SUBDELIMS + "/~:@"  # what reverse() leaves unquoted
+
+
+@lru_cache(maxsize=64)
+def _pattern(name: str, kwarg: str, script_prefix: str, urlconf: str) -> str:
+    # The prefix and URLconf are only part of the key: reverse() reads them itself.
+    return reverse(name, kwargs={kwarg: SLOT}) if kwarg else reverse(name)
+
+
+def _url(name: str, kwarg: str = "", value: str = "") -> str:
+    pattern = _pattern(name, kwarg, get_script_prefix(), str(get_urlconf() or settings.ROOT_URLCONF))
+    return pattern.replace(SLOT, quote(value, safe=URL_SAFE)) if kwarg else pattern
+
+
+@register.filter
+def style_url(style) -> str:
+    """style.get_absolute_url(), without a reverse() per card."""
+    return _url("styles:detail", "slug", style.slug)
+
+
+@register.filter
+def artist_url(user) -> str:
+    """user.get_absolute_url() (the artist's page), without a reverse() per card."""
+    return _url("community:artist", "username", user.username)
+
+
+@register.filter
+def tag_url(tag) -> str:
+    """The catalog filtered by this tag."""
+    return f"{_url('styles:catalog')}?tags={quote(tag.name, safe='/')}"
+
+
+@register.filter
+def price_per_image(price: int) -> str:
+    return ngettext("%(price)s token / image", "%(price)s tokens / image", price) % {"price": formats.localize(price)}
+
+
+@register.filter
+def cover_alt(style) -> str:
+    return gettext("A training image of the %(name)s style") % {"name": style.name}
+
+
+@register.filter
+def no_cover_label(style) -> str:
+    return gettext("%(name)s has no sample image") % {"name": style.name}
