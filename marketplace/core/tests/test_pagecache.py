@@ -148,3 +148,11 @@ def test_an_htmx_post_without_the_csrf_header_is_refused_and_with_the_cookie_tok
     response = browser.post(like, {"like": "1"}, headers={**HTMX, "X-CSRFToken": token})
     assert response.status_code == 200
     assert 'aria-pressed="true"' in response.content.decode()
+
+
+def test_a_style_page_with_the_generate_form_uses_the_visitors_token_so_it_is_never_stored(client, trained_style):
+    for _ in range(2):
+        response = client.get(trained_style.get_absolute_url())
+        assert response["X-Cache"] == "miss"
+        assert "csrfmiddlewaretoken" in response.content.decode()
+        assert "csrftoken" in response.cookies
