@@ -67,14 +67,17 @@ def anonymous_cache_page(view: Callable[..., HttpResponse]) -> Callable[..., Htt
         patch_vary_headers(response, VARY_ON)  # before the cache learns its key from the response
         return response
 
+    by_seconds: dict[int, Callable[..., HttpResponse]] = {}
+
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         seconds = settings.ANON_PAGE_CACHE_SECONDS
         if seconds <= 0 or not _anonymous_without_messages(request):
             return view(request, *args, **kwargs)
-        cached = decorator_from_middleware_with_args(AnonymousPageCacheMiddleware)(
-            page_timeout=seconds, key_prefix=KEY_PREFIX
-        )(varied)
+        if (cached := by_seconds.get(seconds)) is None:  # built once per setting (tests change it)
+            cached = by_seconds[seconds] = decorator_from_middleware_with_args(AnonymousPageCacheMiddleware)(
+                page_timeout=seconds, key_prefix=KEY_PREFIX
+            )(varied)
         response = cached(request, *args, **kwargs)
         hit = getattr(request, "_cache_update_cache", True) is False
         response["X-Cache"] = "hit" if hit else "miss"
