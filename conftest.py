@@ -38,6 +38,13 @@ def _outbox_sends_inline(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_anonymous_page_cache(settings):
+    # Tests of a view see the view's own work (its queries, its context); the whole-page cache for anonymous
+    # visitors has its own tests (marketplace/core/tests/test_pagecache.py), which switch it on.
+    settings.ANON_PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _isolated_cache():
     from django.core.cache import cache
 

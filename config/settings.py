@@ -162,6 +162,11 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "atelier"}}
 
+# --- Whole-page cache for anonymous visitors (marketplace/core/pagecache.py) ----------------------------
+# The public list pages (home, catalog, style, feed, image, artist) are kept whole in the default cache for this
+# many seconds for visitors who are not signed in, so a new image or like shows within that time; 0 switches it off.
+ANON_PAGE_CACHE_SECONDS = int(os.environ.get("ANON_PAGE_CACHE_SECONDS", "10"))
+
 # --- Rate limits (marketplace/core/ratelimit.py) ---------------------------
 # "N/period" per scope (period: s, m, h, d, optionally with a multiple: "5/10m"), counted in the default
 # cache: with REDIS_URL every gunicorn worker and machine shares the count; under the local-memory default

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from marketplace.core.htmx import render_page
+from marketplace.core.pagecache import anonymous_cache_page
 from marketplace.core.types import HtmxHttpRequest
 from marketplace.styles.filters import Sort, StyleFilter, TagSuggestForm, artists_with_live_styles
 from marketplace.styles.models import Style, Tag
@@ -19,6 +20,7 @@ MAX_TYPED_NAME = 150  # the longest handle
 
 
 @require_GET
+@anonymous_cache_page
 def catalog(request: HtmxHttpRequest):
     filterset = StyleFilter(request.GET, queryset=Style.objects.live().for_cards(), request=request)
     # A filter that cannot be read matches nothing, rather than being dropped and listing too much.
@@ -35,6 +37,7 @@ def catalog(request: HtmxHttpRequest):
 
 
 @require_GET
+@anonymous_cache_page
 def detail(request: HtmxHttpRequest, slug: str):
     style = get_object_or_404(
         Style.objects.visible_to(request.user).select_related("artist").prefetch_related("tags"), slug=slug

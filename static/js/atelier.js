@@ -3,8 +3,18 @@
 (function () {
   "use strict";
 
+  // Django's CSRF cookie (CSRF_COOKIE_NAME's default; CSRF_COOKIE_HTTPONLY is off so that this script may read it).
+  function csrfToken() {
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]*)/);
+    return match ? decodeURIComponent(match[1]) : null;
+  }
+
   document.addEventListener("htmx:configRequest", function (event) {
     var elt = event.detail.elt;
+    // Every htmx request carries the token from the cookie, so the pages themselves hold no per-visitor token
+    // and can be cached whole for anonymous visitors (marketplace/core/pagecache.py).
+    var token = csrfToken();
+    if (token) event.detail.headers["X-CSRFToken"] = token;
     // Forms marked data-drop-empty leave empty fields out of the URL they push (the catalog, the feed).
     if (elt.matches("form[data-drop-empty]")) {
       Array.from(event.detail.formData.entries()).forEach(function (entry) {

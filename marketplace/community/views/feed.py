@@ -4,10 +4,12 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from marketplace.community.feed import FeedTagsForm, Tab, artists_to_follow, feed_page
 from marketplace.core.htmx import render_page
+from marketplace.core.pagecache import anonymous_cache_page
 from marketplace.core.types import HtmxHttpRequest
 
 
 @require_GET
+@anonymous_cache_page
 def feed(request: HtmxHttpRequest):
     """Public images by tab (latest, following, top this week), filtered by prompt tags, 20 at a time.
 

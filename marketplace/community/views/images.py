@@ -20,6 +20,7 @@ from marketplace.community.models import COMMENT_MAX_LENGTH, Comment, Follow
 from marketplace.community.services import comment_create, comment_delete
 from marketplace.core.exceptions import NotAllowed, ServiceError
 from marketplace.core.htmx import render_page, wants_fragment
+from marketplace.core.pagecache import anonymous_cache_page
 from marketplace.core.ratelimit import rate_limit
 from marketplace.core.types import HtmxHttpRequest
 from marketplace.generations.models import Generation
@@ -116,6 +117,7 @@ def _page_context(request: HtmxHttpRequest, generation: Generation, *, form_body
 
 
 @require_GET
+@anonymous_cache_page
 def image(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The image's page. htmx asks it for two fragments: the next comments (?comments=<cursor>), and, from
     the owner's job card, the card itself every 2 s until the job is over."""

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
 from marketplace.community.models import Follow
+from marketplace.core.pagecache import anonymous_cache_page
 from marketplace.core.params import parse_id
 from marketplace.core.types import HtmxHttpRequest
 from marketplace.generations.models import Generation
@@ -19,6 +20,7 @@ HOME_IMAGES = 12
 
 
 @require_GET
+@anonymous_cache_page
 def home(request: HtmxHttpRequest):
     featured = Style.objects.live().for_cards().order_by("-trained_at", "-id")[:HOME_STYLES]
     latest = Generation.objects.public().for_cards().order_by("-created_at", "-id")[:HOME_IMAGES]
@@ -40,6 +42,7 @@ def with_follow_counts(people, *, viewer):
 
 
 @require_GET
+@anonymous_cache_page
 def artist(request: HtmxHttpRequest, username: str):
     """An artist's public page, by handle; a numeric id redirects to the handle's address."""
     if "\x00" in username:  # no handle holds one, and PostgreSQL refuses it in a query
