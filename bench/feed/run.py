@@ -29,6 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+from bench.django_env import setup_django as bench_django  # noqa: E402
 from bench.report import REPORT, write_section  # noqa: E402
 
 HEADING = "## Feed at 1,000 images"
@@ -44,16 +45,7 @@ def setup_django() -> None:
     sys.path.insert(0, str(ROOT))
     if not os.environ.get("DATABASE_URL"):
         sys.exit("bench/feed/run.py needs DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/atelier_h1bench)")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ["EMBEDDED_WORKER"] = "false"
-    os.environ["IN_PROCESS_DISPATCHER"] = "false"
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    # As in production: no per-query debug log in the timed requests.
-    settings.DEBUG = False
+    bench_django()
 
 
 def is_seeded() -> bool:

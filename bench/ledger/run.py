@@ -40,6 +40,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from bench.django_env import setup_django as bench_django  # noqa: E402
 from bench.pgdb import create_bench_database  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,16 +88,9 @@ def prepare_database(clients: int) -> str:
 
 def setup_django() -> None:
     sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ["EMBEDDED_WORKER"] = "false"
-    import django
-
-    django.setup()
-    from django.conf import settings
+    bench_django()
     from django.core.management import call_command
 
-    # Production runs with DEBUG off; with it on, Django would also time and log every query.
-    settings.DEBUG = False
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)
 

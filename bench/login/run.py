@@ -27,6 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+from bench.django_env import setup_django as bench_django  # noqa: E402
 from bench.pgdb import create_bench_database  # noqa: E402
 from bench.report import REPORT, write_section  # noqa: E402
 
@@ -38,16 +39,9 @@ COMMAND = "DATABASE_URL=postgres://postgres@127.0.0.1:5432/atelier .venv/bin/pyt
 
 def setup_django() -> None:
     os.environ["DATABASE_URL"] = create_bench_database(BENCH_DB, script="bench/login/run.py")[0]
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ["EMBEDDED_WORKER"] = "false"
-    os.environ["IN_PROCESS_DISPATCHER"] = "false"
-    import django
-
-    django.setup()
-    from django.conf import settings
+    bench_django()
     from django.core.management import call_command
 
-    settings.DEBUG = False  # as in production: no per-query debug log
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)
 

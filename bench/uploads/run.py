@@ -30,6 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+from bench.django_env import setup_django as bench_django  # noqa: E402
 from bench.report import read_section, write_section  # noqa: E402
 
 HEADING = "## Training-set upload, 100 x 40 MP"
@@ -67,16 +68,7 @@ def setup_django(media_root: str) -> None:
     sys.path.insert(0, str(ROOT))
     if not os.environ.get("DATABASE_URL"):
         sys.exit("bench/uploads/run.py needs DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/atelier_uploadbench)")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ["EMBEDDED_WORKER"] = "false"
-    os.environ["IN_PROCESS_DISPATCHER"] = "false"
-    os.environ["MEDIA_ROOT"] = media_root
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.DEBUG = False
+    bench_django(MEDIA_ROOT=media_root)
 
 
 def measure(paths: list[Path], images: int) -> dict:
