@@ -253,6 +253,9 @@ ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("ALLAUTH_TRUSTED_PROXY_COUNT", 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 1209600  # two weeks
+# A signed-in page reads its session from the cache (Redis when REDIS_URL is set) and writes through to the
+# database, which stays the record: a lost cache logs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Development prints mail to the console; production sends through SMTP.
 EMAIL_BACKEND_NAME = os.environ.get(
