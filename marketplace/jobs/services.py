@@ -46,48 +46,72 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2**attempts, MAX_BACKOFF_SECONDS))
 
 
-def _claim(message_id: int) -> OutboxMessage | None:
-    """Take a short lease on an unsent row: one conditional UPDATE, no lock held afterwards.
+def _claim(message_ids: list[int]) -> list[OutboxMessage]:
+    """Take a short lease on the unsent, unclaimed rows among `message_ids`: two statements for any number.
 
     The dispatcher, the after-commit sender and a restarted process may all try the same row;
-    exactly one wins each lease, and a sender that dies simply lets its lease expire.
+    exactly one wins each lease (the conditional UPDATE), and a sender that dies simply lets its
+    lease expire. The winner reads back the rows holding its own lease, whose end is unique to this claim.
     """
     now = timezone.now()
+    lease = now + LEASE
     won = (
-        OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True)
+        OutboxMessage.objects.filter(pk__in=message_ids, sent_at__isnull=True)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(claimed_until=now + LEASE)
+        .update(claimed_until=lease)
     )
-    return OutboxMessage.objects.filter(pk=message_id).first() if won else None
+    if not won:
+        return []
+    return list(OutboxMessage.objects.filter(pk__in=message_ids, claimed_until=lease).order_by("id"))
 
 
 def outbox_send(*, message_id: int) -> bool:
-    """Send one message if it is still unsent and unclaimed; never raises. True when handed over.
+    """Send one message if it is still unsent and unclaimed; never raises. True when handed over."""
+    return outbox_send_many(message_ids=[message_id]) == 1
 
-    Claim, publish outside any transaction (a slow or blackholed broker holds no row lock and no
-    connection in a transaction), then record the outcome. The broker confirms a publish, so the
-    row is sent; the embedded worker only accepts it, so the row stays leased until the worker
-    has taken the job up and handled it (outbox_take_up / outbox_done).
+
+def outbox_send_many(*, message_ids: list[int]) -> int:
+    """Send those of `message_ids` still unsent and unclaimed, oldest first; never raises. Returns how many went.
+
+    Claim them, publish outside any transaction (a slow or blackholed broker holds no row lock and no
+    connection in a transaction), then record the outcome: a handful of statements per batch, not per
+    message, so the sender keeps up with many submits a second. The broker confirms each publish, so
+    the row is sent; the embedded worker only accepts it, so the row stays leased until the worker
+    has taken the job up and handled it (outbox_take_up / outbox_done). At the first failure the
+    batch stops: that row backs off, the rest are released for the dispatcher's next pass.
     """
-    message = _claim(message_id)
-    if message is None:
-        return False
-    body = json.dumps(message.payload, separators=(",", ":")).encode()
-    try:
-        confirmed = get_transport().send(queue=message.queue, body=body, message_id=f"outbox-{message.pk}")
-    except Exception as exc:  # the broker being down must never fail the caller
-        attempts = message.attempts + 1
-        OutboxMessage.objects.filter(pk=message.pk).update(
-            attempts=attempts, last_error=repr(exc)[:2000], next_attempt_at=timezone.now() + _backoff(attempts),
-            claimed_until=None,
-        )
-        logger.warning("outbox message %s not sent (attempt %s): %r", message.pk, attempts, exc)
-        return False
-    changes = {"attempts": F("attempts") + 1}
+    messages = _claim(message_ids)
+    confirmed, accepted = [], []
+    transport = get_transport() if messages else None
+    for index, message in enumerate(messages):
+        body = json.dumps(message.payload, separators=(",", ":")).encode()
+        try:
+            sent = transport.send(queue=message.queue, body=body, message_id=f"outbox-{message.pk}")
+        except Exception as exc:  # the broker being down must never fail the caller
+            _record(confirmed, accepted)
+            attempts = message.attempts + 1
+            OutboxMessage.objects.filter(pk=message.pk).update(
+                attempts=attempts, last_error=repr(exc)[:2000], next_attempt_at=timezone.now() + _backoff(attempts),
+                claimed_until=None,
+            )
+            untried = [later.pk for later in messages[index + 1:]]
+            if untried:
+                OutboxMessage.objects.filter(pk__in=untried).update(claimed_until=None)
+            logger.warning("outbox message %s not sent (attempt %s): %r", message.pk, attempts, exc)
+            return len(confirmed) + len(accepted)
+        (confirmed if sent else accepted).append(message.pk)
+    _record(confirmed, accepted)
+    return len(confirmed) + len(accepted)
+
+
+def _record(confirmed: list[int], accepted: list[int]) -> None:
+    """One UPDATE for the rows the broker confirmed (sent), one for those the embedded worker accepted."""
     if confirmed:
-        changes |= {"sent_at": timezone.now(), "claimed_until": None}
-    OutboxMessage.objects.filter(pk=message.pk).update(**changes)
-    return True
+        OutboxMessage.objects.filter(pk__in=confirmed).update(
+            attempts=F("attempts") + 1, sent_at=timezone.now(), claimed_until=None
+        )
+    if accepted:
+        OutboxMessage.objects.filter(pk__in=accepted).update(attempts=F("attempts") + 1)
 
 
 def outbox_send_due(*, limit: int = 100) -> int:
@@ -100,7 +124,7 @@ def outbox_send_due(*, limit: int = 100) -> int:
         .order_by("id")
         .values_list("pk", flat=True)[:limit]
     )
-    return sum(outbox_send(message_id=pk) for pk in list(due))
+    return outbox_send_many(message_ids=list(due))
 
 
 def outbox_take_up(*, message_id: int) -> bool:
