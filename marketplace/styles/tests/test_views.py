@@ -7,10 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from marketplace.community.models import Like
+from marketplace.core.pagination import decode_cursor, encode_cursor
 from marketplace.generations.models import Generation
 from marketplace.styles.counters import styles_recount
 from marketplace.styles.models import Style, TrainingImage
-from marketplace.styles.pagination import decode_cursor, encode_cursor
 
 CATALOG = reverse("styles:catalog")
 STUDIO = reverse("styles:studio")
