@@ -155,8 +155,8 @@ def run(requests: int) -> list[tuple[str, dict]]:
     from django.test import Client
 
     from marketplace.accounts.models import User
+    from marketplace.core.pagination import encode_cursor
     from marketplace.generations.models import Generation
-    from marketplace.styles.pagination import encode_cursor
 
     newest = Generation.objects.public().order_by("-created_at", "-id")
     deep = encode_cursor(newest[IMAGES - 40])  # page 49 of 50

@@ -79,8 +79,8 @@ def prepare(env: dict[str, str]) -> dict:
     seed_scale.setup_django(env["DATABASE_URL"])
     from django.core.management import call_command
 
+    from marketplace.core.pagination import encode_cursor
     from marketplace.styles.models import Style, Tag
-    from marketplace.styles.pagination import encode_cursor
 
     call_command("migrate", verbosity=0)
     if not seed_scale.is_seeded():

@@ -20,10 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.community.models import Follow, Like
+from marketplace.core.pagination import CursorPage, decode_cursor, encode_cursor
 from marketplace.generations.models import Generation, GenerationTag
 from marketplace.styles.filters import TAG_SUGGEST_ATTRS
 from marketplace.styles.models import Style
-from marketplace.styles.pagination import CursorPage, decode_cursor, encode_cursor
 from marketplace.styles.tags import parse_tags
 
 PER_PAGE = 20
@@ -132,7 +132,7 @@ def feed_top(*, viewer, now: datetime | None = None) -> QuerySet:
 
 
 # --- Paging -------------------------------------------------------------------------------------------------------
-# Latest and Following page by a keyset on (created_at, id) (newest_page, with styles.pagination's cursors).
+# Latest and Following page by a keyset on (created_at, id) (newest_page, with core.pagination's cursors).
 # Top this week pages by a keyset too, on (score, created_at, id), rather than by page numbers: a page is then
 # one query with no OFFSET or COUNT, the same cost on page 1 and page 50, and the cursor fits the same `?cursor=`
 # links and infinite scroll as the other tabs. A score can change between two pages (someone likes an image

@@ -21,6 +21,8 @@ class Follow(models.Model):
             models.UniqueConstraint(fields=["follower", "following"], name="follow_unique"),
             models.CheckConstraint(condition=~models.Q(follower=models.F("following")), name="follow_not_self"),
         ]
+        # Who you follow, most recent first, a keyset page at a time (views.social.following).
+        indexes = [models.Index(fields=["follower", "created_at"], name="follow_follower_created_idx")]
 
     def __str__(self) -> str:
         return f"{self.follower} → {self.following}"

@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,6 +11,7 @@ from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from marketplace.core.exceptions import ServiceError
 from marketplace.core.htmx import render_page
+from marketplace.core.pagination import cursor_page
 from marketplace.core.params import parse_id
 from marketplace.core.ratelimit import rate_limit
 from marketplace.core.types import HtmxHttpRequest
@@ -125,10 +125,9 @@ def cancel(request: HtmxHttpRequest, pk: int):
 @login_required
 @require_GET
 def mine(request: HtmxHttpRequest):
-    generations = (
-        request.user.generations.filter(deleted_at__isnull=True).select_related("style").order_by("-created_at", "-id")
-    )
-    page_obj = Paginator(generations, GALLERY_PAGE_SIZE).get_page(request.GET.get("page"))
+    """Your images, newest first, by keyset on (user, created_at): "load more" instead of numbered pages."""
+    generations = request.user.generations.filter(deleted_at__isnull=True).select_related("style")
+    page_obj = cursor_page(generations, request.GET.get("cursor"), per_page=GALLERY_PAGE_SIZE)
     return render(request, "generations/mine.html", {"page_obj": page_obj})
 
 

@@ -24,14 +24,15 @@ def render_when(value) -> str:
 class LedgerHistoryTable(tables.Table):
     """A user's token movements. Rows come from selectors.ledger_history (payment, generation, generation_visible)."""
 
-    # Every ordering ends on the id so that rows created in the same instant keep a stable order across pages.
-    date = tables.Column(gettext_lazy("Date"), accessor="created_at", order_by=("created_at", "id"))
-    kind = tables.Column(gettext_lazy("Kind"), order_by=("kind", "created_at", "id"))
-    reason = tables.Column(gettext_lazy("Reason"), orderable=False, empty_values=())
-    amount = tables.Column(gettext_lazy("Amount"), order_by=("amount", "id"), attrs=NUMERIC)
-    balance_after = tables.Column(gettext_lazy("Balance after"), order_by=("balance_after", "id"), attrs=NUMERIC)
+    # Rows come newest first, a keyset page at a time (views.history_context): the columns do not sort.
+    date = tables.Column(gettext_lazy("Date"), accessor="created_at")
+    kind = tables.Column(gettext_lazy("Kind"))
+    reason = tables.Column(gettext_lazy("Reason"), empty_values=())
+    amount = tables.Column(gettext_lazy("Amount"), attrs=NUMERIC)
+    balance_after = tables.Column(gettext_lazy("Balance after"), attrs=NUMERIC)
 
     class Meta:
+        orderable = False
         attrs = {"class": "striped"}
         row_attrs = {"data-testid": "ledger-row", "data-kind": lambda record: record.kind}
 

@@ -15,6 +15,7 @@ from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from marketplace.core.exceptions import ServiceError
 from marketplace.core.htmx import render_page, wants_fragment
+from marketplace.core.pagination import cursor_page
 from marketplace.core.ratelimit import rate_limit
 from marketplace.core.types import HtmxHttpRequest
 from marketplace.ledger.charts import bar_chart_svg
@@ -40,12 +41,15 @@ CSV_COLUMNS = ("date", "kind", "amount", "balance_after", "reason", "reference")
 
 
 def history_context(user, params: QueryDict) -> dict:
+    """The filtered history, newest first, a page at a time by keyset on (user, created_at): "Older" instead of
+    numbered pages and no COUNT, so a long history costs what a short one does. A keyset cannot page an order
+    by amount or kind, so the table is not sortable; the CSV has every row for a spreadsheet's sorting."""
+    params = params.copy()
+    for stale in ("sort", "page"):  # from links of the numbered, sortable table: they would only be carried along
+        params.pop(stale, None)
     filterset = LedgerEntryFilter(params, queryset=ledger_history(user))
-    table = LedgerHistoryTable(filterset.qs, order_by=params.get("sort") or "-date")
-    table.paginate(per_page=PAGE_SIZE)
-    # get_page turns a missing, malformed or out-of-range number into the nearest real page.
-    table.page = table.paginator.get_page(params.get("page"))
-    return {"filter": filterset, "table": table, "params": params}
+    page = cursor_page(filterset.qs, params.get("cursor"), per_page=PAGE_SIZE)
+    return {"filter": filterset, "table": LedgerHistoryTable(page.object_list), "page": page, "params": params}
 
 
 def pack_forms() -> list[tuple]:
@@ -58,7 +62,7 @@ def payments_context(user) -> dict:
 
 
 def _address_bar_params(request: HtmxHttpRequest) -> QueryDict:
-    # Filters and page come from the address bar, so a refreshed history matches the URL the user sees.
+    # Filters and cursor come from the address bar, so a refreshed history matches the URL the user sees.
     # The header is the client's word, read after a purchase may have been credited: one that is not a URL
     # ("http://[") gives the unfiltered history, never an error over a purchase that went through.
     try:

@@ -33,7 +33,11 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "is_read", "created_at"], name="notification_inbox_idx")]
+        indexes = [
+            models.Index(fields=["recipient", "is_read", "created_at"], name="notification_inbox_idx"),
+            # The list, newest first, a keyset page at a time (views._inbox_page): a backward range scan, no sort.
+            models.Index(fields=["recipient", "created_at"], name="notification_list_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "group_key"], condition=models.Q(is_read=False, group_key__isnull=False),

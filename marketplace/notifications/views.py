@@ -1,17 +1,17 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
 from marketplace.core.htmx import render_page, wants_fragment
+from marketplace.core.pagination import CursorPage, cursor_page
 from marketplace.core.types import HtmxHttpRequest
 from marketplace.notifications.forms import NotificationSettingsForm
 from marketplace.notifications.models import Notification
@@ -24,26 +24,29 @@ from marketplace.notifications.services import (
 PER_PAGE = 20
 
 
-def _inbox_page(request: HtmxHttpRequest, number) -> Page:
+def _inbox_page(request: HtmxHttpRequest, cursor: str | None) -> dict:
+    """A page of the inbox, newest first, by keyset on (recipient, created_at): "Older" instead of page numbers,
+    no COUNT. `cursor` is where the page starts (None for the newest), kept so that a change redraws the same page."""
     # The avatar and the grouped message need only the latest actor: one join, whatever the page holds.
-    return Paginator(request.user.notifications.select_related("actor"), PER_PAGE).get_page(number)
+    page: CursorPage = cursor_page(request.user.notifications.select_related("actor"), cursor, per_page=PER_PAGE)
+    return {"page": page, "cursor": cursor if cursor and not page.is_first else ""}
 
 
 def _after_change(request: HtmxHttpRequest):
     """htmx gets the refreshed list and an event for the bell; a plain form post goes back to the page it came from."""
-    number = request.POST.get("page")
+    context = _inbox_page(request, request.POST.get("cursor"))
     if request.htmx:
-        response = render(request, "notifications/list.html#notification-list", {"page": _inbox_page(request, number)})
+        response = render(request, "notifications/list.html#notification-list", context)
         return trigger_client_event(response, "notificationsChanged")
     url = reverse("notifications:list")
-    return redirect(f"{url}?page={number}" if number and number.isdigit() else url)
+    return redirect(f"{url}?{urlencode({'cursor': context['cursor']})}" if context["cursor"] else url)
 
 
 @login_required
 @require_GET
 def notification_list(request: HtmxHttpRequest):
-    page = _inbox_page(request, request.GET.get("page"))
-    return render_page(request, "notifications/list.html", {"page": page}, fragment="notification-list")
+    context = _inbox_page(request, request.GET.get("cursor"))
+    return render_page(request, "notifications/list.html", context, fragment="notification-list")
 
 
 @login_required

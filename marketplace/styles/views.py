@@ -5,10 +5,10 @@ from django.views.decorators.http import require_GET
 
 from marketplace.core.htmx import render_page
 from marketplace.core.pagecache import anonymous_cache_page
+from marketplace.core.pagination import cursor_page
 from marketplace.core.types import HtmxHttpRequest
 from marketplace.styles.filters import Sort, StyleFilter, TagSuggestForm, artists_with_live_styles
 from marketplace.styles.models import Style, Tag
-from marketplace.styles.pagination import cursor_page
 from marketplace.styles.tables import StyleTable
 from marketplace.styles.tags import MAX_TAG_LENGTH, normalise_tag, parse_tags
 

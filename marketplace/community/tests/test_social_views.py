@@ -115,7 +115,7 @@ def test_following_page_lists_who_you_follow_with_their_follower_counts(client, 
 
     response = client.get(reverse("community:following"))
 
-    people = list(response.context["page_obj"])
+    people = response.context["people"]
     assert [p.public_name for p in people] == ["Kenji", "Lena"]  # most recently followed first
     assert [p.follower_count for p in people] == [1, 2]
     html = response.content.decode()
@@ -129,9 +129,14 @@ def test_following_page_is_paginated_with_constant_queries(client, make_user, fa
 
     with django_assert_max_num_queries(8):
         first = client.get(reverse("community:following"))
-    second = client.get(reverse("community:following"), {"page": 2})
+    more = first.context["page_obj"].next_cursor
+    second = client.get(reverse("community:following"), {"cursor": more})
 
-    assert len(first.context["page_obj"]) == 24 and len(second.context["page_obj"]) == 6
+    assert len(first.context["people"]) == 24 and len(second.context["people"]) == 6
+    assert {p.pk for p in first.context["people"]}.isdisjoint(p.pk for p in second.context["people"])
+    assert second.context["page_obj"].next_cursor is None
+    # "Load more" appends the next people to the list and replaces itself out of band.
+    assert f'hx-get="?cursor={more}" hx-target="#people-list" hx-swap="beforeend"' in first.content.decode()
 
 
 def test_following_page_needs_an_account(client):

@@ -21,11 +21,11 @@ from marketplace.community.services import comment_create, comment_delete
 from marketplace.core.exceptions import NotAllowed, ServiceError
 from marketplace.core.htmx import render_page, wants_fragment
 from marketplace.core.pagecache import anonymous_cache_page
+from marketplace.core.pagination import decode_cursor, encode_cursor
 from marketplace.core.ratelimit import rate_limit
 from marketplace.core.types import HtmxHttpRequest
 from marketplace.generations.models import Generation
 from marketplace.generations.views import job_card_response, job_context
-from marketplace.styles.pagination import decode_cursor, encode_cursor
 
 COMMENTS_PER_PAGE = 20
 MORE_IN_STYLE = 6

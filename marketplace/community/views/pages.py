@@ -1,5 +1,4 @@
 from django.contrib.auth import get_user_model
-from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -8,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from marketplace.community.models import Follow
 from marketplace.core.pagecache import anonymous_cache_page
+from marketplace.core.pagination import cursor_page
 from marketplace.core.params import parse_id
 from marketplace.core.types import HtmxHttpRequest
 from marketplace.generations.models import Generation
@@ -57,11 +57,10 @@ def artist(request: HtmxHttpRequest, username: str):
         Style.objects.live().filter(artist=artist).for_cards().order_by("-trained_at", "-id")[: ARTIST_STYLES + 1]
     )
     images = Generation.objects.public().filter(user=artist).for_cards(viewer=request.user)
-    images = images.order_by("-created_at", "-id")
     context = {
         "artist": artist,
         "styles": styles[:ARTIST_STYLES],
         "more_styles": len(styles) > ARTIST_STYLES,
-        "images": Paginator(images, ARTIST_IMAGES_PER_PAGE).get_page(request.GET.get("page")),
+        "images": cursor_page(images, request.GET.get("cursor"), per_page=ARTIST_IMAGES_PER_PAGE),
     }
     return render(request, "community/artist.html", context)

@@ -3,8 +3,8 @@ and the list of people you follow."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from marketplace.community.models import Follow
 from marketplace.community.services import follow_toggle, like_toggle
 from marketplace.core.exceptions import ServiceError
+from marketplace.core.pagination import cursor_page
 from marketplace.core.ratelimit import rate_limit
 from marketplace.core.types import HtmxHttpRequest
 from marketplace.generations.models import Generation
@@ -70,15 +71,19 @@ def follow(request: HtmxHttpRequest, pk: int):
 @login_required
 @require_GET
 def following(request: HtmxHttpRequest):
-    """Who you follow, most recently followed first, each with their follower count."""
-    mine = Follow.objects.filter(follower=request.user)
-    followed_at = mine.filter(following=OuterRef("pk")).values("created_at")[:1]
-    people = (
-        get_user_model().objects.filter(pk__in=mine.values("following"), is_active=True)
-        .annotate(follower_count=Count("follower_set"), followed_at=Subquery(followed_at))
-        .order_by("-followed_at", "-pk")
+    """Who you follow, most recently followed first, each with their follower count.
+
+    The Follow rows are paged by keyset on (created_at, id), so "load more" costs the same however many
+    people you follow; each person comes along by a join, their follower count by a subquery."""
+    counted = Follow.objects.filter(following=OuterRef("following_id")).order_by().values("following")
+    follows = (
+        Follow.objects.filter(follower=request.user, following__is_active=True).select_related("following")
+        .annotate(follower_count=Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")), 0))
     )
-    page = Paginator(people, FOLLOWING_PER_PAGE).get_page(request.GET.get("page"))
-    for person in page:
-        person.is_followed = True
-    return render(request, "community/following.html", {"page_obj": page})
+    page = cursor_page(follows, request.GET.get("cursor"), per_page=FOLLOWING_PER_PAGE)
+    people = []
+    for follow in page:
+        person = follow.following
+        person.is_followed, person.follower_count = True, follow.follower_count
+        people.append(person)
+    return render(request, "community/following.html", {"page_obj": page, "people": people})

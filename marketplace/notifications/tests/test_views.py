@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -6,6 +7,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import translation
 
+from marketplace.core.pagination import encode_cursor
 from marketplace.core.testing import public_image
 from marketplace.notifications.models import EMAIL_KINDS, SETTABLE_KINDS, Notification, NotificationSetting
 from marketplace.notifications.services import notification_create
@@ -87,11 +89,15 @@ def test_list_paginates_by_20(client, user):
     client.force_login(user)
     first = client.get(reverse("notifications:list")).content.decode()
     assert first.count('data-testid="notification"') == 20
-    assert "Page 1 of 2" in first
+    assert "Page 1 of" not in first and "Back to the newest" not in first  # no count, no way back from the top
     assert "Item 22." in first and "Item 2." not in first
-    second = client.get(reverse("notifications:list"), {"page": 2}).content.decode()
+    cursor = re.search(r'href="\?cursor=([\w-]+)"[^>]*rel="next"', first).group(1)
+    second = client.get(reverse("notifications:list"), {"cursor": cursor}).content.decode()
     assert second.count('data-testid="notification"') == 3
-    assert "Item 0." in second
+    assert "Item 0." in second and "Item 3." not in second
+    assert 'rel="next"' not in second and "Back to the newest notifications" in second
+    # A change on this page redraws this page: the forms carry its cursor.
+    assert f'<input type="hidden" name="cursor" value="{cursor}">' in second
 
 
 def test_list_fragment_for_htmx_is_the_section_alone(client, user):
@@ -169,7 +175,7 @@ def test_htmx_mark_all_returns_fragment_and_event(client, user):
     notify(user)
     notify(user)
     client.force_login(user)
-    response = client.post(reverse("notifications:mark-all-read"), {"page": "1"}, headers=HTMX)
+    response = client.post(reverse("notifications:mark-all-read"), {"cursor": ""}, headers=HTMX)
     assert response.status_code == 200
     body = response.content.decode()
     assert body.lstrip().startswith('<section id="notification-list">')
@@ -183,9 +189,13 @@ def test_htmx_mark_all_returns_fragment_and_event(client, user):
 def test_plain_mark_all_redirects_back(client, user):
     notify(user)
     client.force_login(user)
-    response = client.post(reverse("notifications:mark-all-read"), {"page": "2"})
+    cursor = encode_cursor(notify(user))
+    response = client.post(reverse("notifications:mark-all-read"), {"cursor": cursor})
     assert response.status_code == 302
-    assert response["Location"] == reverse("notifications:list") + "?page=2"
+    assert response["Location"] == reverse("notifications:list") + f"?cursor={cursor}"
+    # A cursor that does not decode is the first page: back to the plain list.
+    response = client.post(reverse("notifications:mark-all-read"), {"cursor": "not a cursor"})
+    assert response["Location"] == reverse("notifications:list")
     assert not user.notifications.filter(is_read=False).exists()
 
 

@@ -1,3 +1,4 @@
+import base64
 from datetime import timedelta
 
 import pytest
@@ -7,10 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from marketplace.community.models import Like
+from marketplace.core.pagination import decode_cursor, encode_cursor
 from marketplace.generations.models import Generation
 from marketplace.styles.counters import styles_recount
 from marketplace.styles.models import Style, TrainingImage
-from marketplace.styles.pagination import decode_cursor, encode_cursor
 
 CATALOG = reverse("styles:catalog")
 STUDIO = reverse("styles:studio")
@@ -168,7 +169,8 @@ def test_cursor_round_trips_and_garbage_means_first_page(client, make_style):
     style = Style.objects.get(name="Style 03")
 
     assert decode_cursor(encode_cursor(style)) == (style.created_at, style.pk)
-    for garbage in ("not-a-cursor", "!!!", encode_cursor(style)[:-3] + "xyz"):
+    past_bigint = base64.urlsafe_b64encode(f"{style.created_at.isoformat()}|{2**63}".encode()).decode()
+    for garbage in ("not-a-cursor", "!!!", encode_cursor(style)[:-3] + "xyz", past_bigint):
         assert listed_names(client.get(CATALOG, {"cursor": garbage}))[0] == "Style 20"
 
 
