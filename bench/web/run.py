@@ -105,12 +105,16 @@ def _shim_ensure_seeded(scale: str) -> str:
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
+    from marketplace.core.testing.imagefiles import png
     from marketplace.styles.models import Style
+    from worker.signature import dump_signature, learn_signature
 
-    # The reference worker downloads the style's model: an artefact it accepts (as marketplace/conftest.py's).
+    # The reference worker draws from the style's model: a signature learnt from one picture, for every style.
+    artefact = dump_signature(learn_signature([png()]))
     for path in Style.objects.exclude(model_path="").values_list("model_path", flat=True):
-        if not default_storage.exists(path):
-            default_storage.save(path, ContentFile(b'{"kind": "atelier-reference-signature"}'))
+        if not default_storage.exists(path) or default_storage.open(path).read() != artefact:
+            default_storage.delete(path)
+            default_storage.save(path, ContentFile(artefact))
     buyers = User.objects.filter(username__startswith="buyer").order_by("id")[:200]
     for user in buyers:
         if not user.has_usable_password():
