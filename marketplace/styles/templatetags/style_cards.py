@@ -18,36 +18,41 @@ from django.utils.translation import gettext, ngettext
 register = template.Library()
 
 SLOT = "__slot__"  # matches both the slug and the str path converter
+INT_SLOT = 918_273_645  # what the int converter takes; no real id is printed next to it in a URL pattern
 URL_SAFE = RFC3986_SUBDELIMS + "/~:@"  # what reverse() leaves unquoted
 
 
 @lru_cache(maxsize=64)
-def _pattern(name: str, kwarg: str, script_prefix: str, urlconf: str) -> str:
+def _pattern(name: str, kwarg: str, slot: str | int, script_prefix: str, urlconf: str) -> str:
     # The prefix and URLconf are only part of the key: reverse() reads them itself.
-    return reverse(name, kwargs={kwarg: SLOT}) if kwarg else reverse(name)
+    return reverse(name, kwargs={kwarg: slot}) if kwarg else reverse(name)
 
 
-def _url(name: str, kwarg: str = "", value: str = "") -> str:
-    pattern = _pattern(name, kwarg, get_script_prefix(), str(get_urlconf() or settings.ROOT_URLCONF))
-    return pattern.replace(SLOT, quote(value, safe=URL_SAFE)) if kwarg else pattern
+def card_url(name: str, kwarg: str = "", value: str | int = "") -> str:
+    """reverse(name, kwargs={kwarg: value}) for one str/slug or int argument, the pattern reversed only once."""
+    slot = INT_SLOT if isinstance(value, int) else SLOT
+    pattern = _pattern(name, kwarg, slot, get_script_prefix(), str(get_urlconf() or settings.ROOT_URLCONF))
+    if not kwarg:
+        return pattern
+    return pattern.replace(str(slot), str(value) if slot is INT_SLOT else quote(value, safe=URL_SAFE))
 
 
 @register.filter
 def style_url(style) -> str:
     """style.get_absolute_url(), without a reverse() per card."""
-    return _url("styles:detail", "slug", style.slug)
+    return card_url("styles:detail", "slug", style.slug)
 
 
 @register.filter
 def artist_url(user) -> str:
     """user.get_absolute_url() (the artist's page), without a reverse() per card."""
-    return _url("community:artist", "username", user.username)
+    return card_url("community:artist", "username", user.username)
 
 
 @register.filter
 def tag_url(tag) -> str:
     """The catalog filtered by this tag."""
-    return f"{_url('styles:catalog')}?tags={quote(tag.name, safe='/')}"
+    return f"{card_url('styles:catalog')}?tags={quote(tag.name, safe='/')}"
 
 
 @register.filter
