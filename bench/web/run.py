@@ -219,7 +219,8 @@ def profile(targets: dict) -> list[dict]:
             rows.append(measure(kind, name + suffix, lambda c=client, u=url, h=headers: c.get(u, **h)))
     image = targets["image_paths"][1]
     rows += [
-        measure("signed in", "generate POST (htmx)", lambda: generate(signed_in, targets["slugs"][0])),
+        measure("signed in", "generate POST (htmx)", lambda data: signed_in.post("/generate/", data, **htmx),
+                prepare=lambda: (generate_form(signed_in, targets["slugs"][0]),)),
         measure("signed in", "job card poll (htmx)", lambda: signed_in.get(own_image(user), **htmx)),
         measure("signed in", "like (htmx)", lambda: signed_in.post(f"{image}like/", {"like": "1"}, **htmx)),
         measure("signed in", "comment (htmx)", lambda: signed_in.post(f"{image}comments/", {"body": "Nice."}, **htmx)),
@@ -229,30 +230,31 @@ def profile(targets: dict) -> list[dict]:
     return rows
 
 
-def generate(client, slug: str):
-    """The style page's form posted as htmx posts it (locustfile.SignedInUser.generate, whose module is not
-    imported here: importing locust monkey-patches this process for gevent)."""
+def generate_form(client, slug: str) -> dict:
+    """What the style page's form posts, with a fresh request key (locustfile.SignedInUser.generate, whose
+    module is not imported here: importing locust monkey-patches this process for gevent)."""
     page = client.get(f"/styles/{slug}/").content.decode()
     form = re.search(r'<form id="generate-form".*?</form>', page, re.S).group(0)
     hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
-    data = {**hidden, "tags": "a fox, snow", "aspect_ratio": "1:1", "seed": ""}
-    return client.post("/generate/", data, HTTP_HX_REQUEST="true")
+    return {**hidden, "tags": "a fox, snow", "aspect_ratio": "1:1", "seed": ""}
 
 
 def own_image(user) -> str:
     return user.generations.order_by("-id").first().get_absolute_url()
 
 
-def measure(kind: str, name: str, request) -> dict:
+def measure(kind: str, name: str, request, prepare=tuple) -> dict:
+    """`request(*prepare())` once to warm, then 5 times measured; what prepare() does is not measured."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    request()
+    request(*prepare())
     totals, sqls, counts, slowest = [], [], [], (0.0, "")
     for _ in range(5):
+        arguments = prepare()
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()
-            response = request()
+            response = request(*arguments)
             totals.append((time.perf_counter() - started) * 1000)
         times = [(float(query["time"]) * 1000, query["sql"]) for query in queries.captured_queries]
         sqls.append(sum(ms for ms, _sql in times))

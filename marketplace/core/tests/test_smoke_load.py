@@ -114,15 +114,17 @@ def production_server(small_site, tmp_path):
 
 def test_twenty_seconds_of_visitors_and_buyers_fail_nothing(production_server, small_site, tmp_path):
     stem = tmp_path / "locust"
-    subprocess.run(
+    locust = subprocess.run(
         [sys.executable, "-m", "locust", "-f", str(ROOT / "bench/web/locustfile.py"), "AnonymousUser",
          "SignedInUser", "--headless", "-u", "8", "-r", "8", "-t", f"{SECONDS}s", "--host", production_server["url"],
          "--json-file", str(stem), "--only-summary", "--loglevel", "WARNING"],
         cwd=ROOT, env={**production_server["env"], "BENCH_WEB_WAIT": "0.2", "BENCH_WEB_TARGETS": str(small_site),
                        "BENCH_WEB_POLLS": "5"},
-        check=False, capture_output=True, timeout=SECONDS + 30,
+        check=False, capture_output=True, text=True, timeout=SECONDS + 30,
     )
-    entries = json.loads(stem.with_suffix(".json").read_text())
+    report = stem.with_suffix(".json")
+    assert report.exists(), f"locust wrote no report (exit {locust.returncode}):\n{locust.stderr[-3000:]}"
+    entries = json.loads(report.read_text())
     requests = {entry["name"]: entry["num_requests"] for entry in entries}
     failures = {entry["name"]: entry["num_failures"] for entry in entries if entry["num_failures"]}
     statuses = [line.split()[0] for line in production_server["access_log"].read_text().splitlines()]
