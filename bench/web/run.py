@@ -55,8 +55,6 @@ ENVIRON = dict(os.environ)  # as the script was started, before this process's D
 WORKERS, THREADS = 2, 4
 USERS, SPAWN_RATE = 100, 20
 HEADING = "## Web pages under load"
-PASSWORD = "bench-password"
-EMAIL = "{username}@bench.invalid"
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 # Issue 14's targets.
 TARGET_P95_MS = 100
@@ -81,77 +79,6 @@ signed-in feed >= 0.10; <= {MAX_QUERIES} queries per page, the same at 1k and 10
 """
 
 
-# --- TEMPORARY shim: remove once bench/web/seed_scale.py provides ensure_seeded(scale) and targets(scale) ------
-# The current seed_scale seeds one 20k-image set with unusable passwords; this gives that set the new API's
-# shape (a password and tokens for 200 buyers, the targets' keys) so that run.py can be tried before it lands.
-
-
-def _shim_ensure_seeded(scale: str) -> str:
-    from bench.pgdb import create_bench_database
-
-    name = os.environ.get("BENCH_WEB_DB", seed_scale.BENCH_DB)  # a database of one's own on a shared server
-    database_url = create_bench_database(name, script="the web benchmark")[0]
-    seed_scale.setup_django(database_url)
-    from django.core.management import call_command
-    from django.db import transaction
-
-    from marketplace.accounts.models import User
-    from marketplace.ledger.services import ledger_credit
-
-    call_command("migrate", verbosity=0)
-    if not seed_scale.is_seeded():
-        call_command("flush", interactive=False, verbosity=0)
-        seed_scale.seed(seed_scale.random.Random(6))
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
-
-    from marketplace.core.testing.imagefiles import png
-    from marketplace.styles.models import Style
-    from worker.signature import dump_signature, learn_signature
-
-    # The reference worker draws from the style's model: a signature learnt from one picture, for every style.
-    artefact = dump_signature(learn_signature([png()]))
-    for path in Style.objects.exclude(model_path="").values_list("model_path", flat=True):
-        if not default_storage.exists(path) or default_storage.open(path).read() != artefact:
-            default_storage.delete(path)
-            default_storage.save(path, ContentFile(artefact))
-    buyers = User.objects.filter(username__startswith="buyer").order_by("id")[:200]
-    for user in buyers:
-        if not user.has_usable_password():
-            user.set_password(PASSWORD)
-            user.save(update_fields=["password"])
-            with transaction.atomic():
-                ledger_credit(user_id=user.pk, amount=100_000, kind="purchase", reason="Benchmark tokens",
-                              idempotency_key=f"bench-web-{user.pk}")
-    return database_url
-
-
-def _shim_targets(scale: str) -> dict:
-    from marketplace.accounts.models import User
-    from marketplace.core.pagination import encode_cursor
-    from marketplace.generations.models import Generation
-    from marketplace.styles.models import Style, Tag
-
-    live = Style.objects.live().order_by("-created_at", "-id")
-    images = Generation.objects.public().order_by("-created_at", "-id")
-    artists = User.objects.filter(styles__isnull=False).distinct()
-    return {
-        "slugs": list(live.values_list("slug", flat=True)),
-        "busiest_slug": live.order_by("-generation_count").values_list("slug", flat=True).first(),
-        "tags": list(Tag.objects.values_list("name", flat=True)),
-        "most_liked_path": images.order_by("-like_count").first().get_absolute_url(),
-        "image_paths": [f"/images/{pk}/" for pk in images.values_list("pk", flat=True)[:2000]],
-        "artist_paths": [f"/artists/{name}/" for name in artists.values_list("username", flat=True)],
-        "usernames": [user.username for user in User.objects.filter(username__startswith="buyer")
-                      .exclude(password__startswith="!").order_by("id")[:200]],
-        "deep_catalog_cursor": encode_cursor(live[live.count() * 3 // 4]),
-        "deep_feed_cursor": encode_cursor(images[images.count() // 2]),
-    }
-
-
-ensure_seeded = getattr(seed_scale, "ensure_seeded", _shim_ensure_seeded)
-seed_targets = getattr(seed_scale, "targets", _shim_targets)
-# --- end of the TEMPORARY shim ----------------------------------------------------------------------------------
 
 
 def server_env(database_url: str, host: str) -> dict[str, str]:
@@ -385,7 +312,7 @@ def measure_scale(scale: str, seconds: int, port: int) -> dict:
     # submits inline and caches no page; it is set up by ensure_seeded or below.
     os.environ.update({**server_env(os.environ.get("DATABASE_URL", ""), host),
                        "ANON_PAGE_CACHE_SECONDS": "0", "OUTBOX_SEND_INLINE": "true"})
-    database_url = ensure_seeded(scale)
+    database_url = seed_scale.ensure_seeded(scale)
     env = server_env(database_url, host)
     os.environ["DATABASE_URL"] = database_url
     import django
@@ -397,7 +324,7 @@ def measure_scale(scale: str, seconds: int, port: int) -> dict:
     from django.core.management import call_command
 
     settings.DEBUG = False
-    targets = seed_targets(scale)
+    targets = seed_scale.targets(scale)
     (out / "targets.json").write_text(json.dumps(targets))
     call_command("collectstatic", interactive=False, verbosity=0)
     profiled = profile(targets)
