@@ -93,31 +93,31 @@ def notification_create(
     if actor is not None and actor.pk == recipient.pk:
         return None
     choice = notification_setting(recipient, kind)
-    with transaction.atomic():
-        event = None
-        if dedupe_key is not None:
-            try:
-                with transaction.atomic():
-                    event = NotificationEvent.objects.create(key=dedupe_key)
-            except IntegrityError:
-                return NotificationEvent.objects.select_related("notification").get(key=dedupe_key).notification
-        if not choice.in_app:
-            notification = None
-        elif group_key is None:
-            notification = Notification.objects.create(
-                recipient=recipient, kind=kind, message=message, link=link, actor=actor, subject=subject
-            )
-        else:
-            notification = _add_to_group(
-                recipient=recipient, kind=kind, link=link, actor=actor, subject=subject, group_key=group_key
-            )
-        if event is not None and notification is not None:
-            event.notification = notification
-            event.save(update_fields=["notification"])
-        if choice.email and kind in EMAIL_KINDS and recipient.email:
-            transaction.on_commit(
-                partial(_send_email, recipient=recipient, subject=str(Kind(kind).label), message=message, link=link)
-            )
+    try:
+        with transaction.atomic():
+            if not choice.in_app:
+                notification = None
+            elif group_key is None:
+                notification = Notification.objects.create(
+                    recipient=recipient, kind=kind, message=message, link=link, actor=actor, subject=subject
+                )
+            else:
+                notification = _add_to_group(
+                    recipient=recipient, kind=kind, link=link, actor=actor, subject=subject, group_key=group_key
+                )
+            if dedupe_key is not None:
+                # Last, in the same transaction: a second call with the key fails here and undoes the above
+                # (waiting on the first's commit if both run at once), one INSERT instead of a savepoint pair.
+                NotificationEvent.objects.create(key=dedupe_key, notification=notification)
+            if choice.email and kind in EMAIL_KINDS and recipient.email:
+                transaction.on_commit(
+                    partial(_send_email, recipient=recipient, subject=str(Kind(kind).label), message=message,
+                            link=link)
+                )
+    except IntegrityError:
+        if dedupe_key is None:
+            raise
+        return NotificationEvent.objects.select_related("notification").get(key=dedupe_key).notification
     return notification
 
 

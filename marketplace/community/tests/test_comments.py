@@ -224,3 +224,22 @@ def test_each_comment_has_its_anchor_and_a_report_link_for_others(client, image,
     assert f'href="/report/comment/{theirs.pk}/"' in html
     client.force_login(user)
     assert f'href="/report/comment/{theirs.pk}/"' not in client.get(image.get_absolute_url()).content.decode()
+
+
+def test_a_comment_and_its_grouped_notice_take_a_bounded_number_of_queries(
+    client, image, fan, user, make_user, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    client.force_login(make_user())
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, image, "first", headers=HTMX)  # opens the owner's unread "comments" group
+    client.force_login(fan)
+
+    # The session's user; the image, the comment, its counter; the owner's setting, the group's notice
+    # locked and updated, the event that dedupes it; the summary's count; two savepoint pairs (in the test's
+    # transaction; BEGIN/COMMIT in a server's). It was 16: the event had a savepoint and an UPDATE of its own.
+    with django_assert_max_num_queries(13), django_capture_on_commit_callbacks(execute=True):
+        response = post(client, image, "second", headers=HTMX)
+
+    assert response.status_code == 200
+    notice = Notification.objects.get(recipient=user, kind=Notification.Kind.COMMENT)
+    assert notice.actor_count == 2 and "Noor and 1 other" in notice.message
