@@ -308,18 +308,13 @@ def measure_scale(scale: str, seconds: int, port: int) -> dict:
     out = OUT / scale
     out.mkdir(parents=True, exist_ok=True)
     host = f"127.0.0.1:{port}"
-    # This process's Django (the seed, the profile) is configured as the server is, but sends the jobs it
-    # submits inline and caches no page; it is set up by ensure_seeded or below.
-    os.environ.update({**server_env(os.environ.get("DATABASE_URL", ""), host),
-                       "ANON_PAGE_CACHE_SECONDS": "0", "OUTBOX_SEND_INLINE": "true"})
+    # This process's Django (the seed, the profile) is configured as the server is (the jobs it submits are
+    # published by the after-commit thread, whose queries are not the request's), but caches no page; it is set
+    # up by ensure_seeded.
+    os.environ.update({**server_env(os.environ.get("DATABASE_URL", ""), host), "ANON_PAGE_CACHE_SECONDS": "0"})
     database_url = seed_scale.ensure_seeded(scale)
     env = server_env(database_url, host)
     os.environ["DATABASE_URL"] = database_url
-    import django
-    from django.apps import apps
-
-    if not apps.ready:
-        django.setup()
     from django.conf import settings
     from django.core.management import call_command
 
