@@ -62,14 +62,14 @@ CSRF = "b" * 32  # an unmasked CSRF secret: sent as the cookie and echoed in X-C
 OUT = ROOT / "var" / "bench-submit"
 # Kept under the figures on every run; rewrite it when the figures say something else.
 FINDINGS = """\
-Findings (2026-12-03, on this 2-CPU machine with a load average of 3-7 from other work, so every figure here is
-pessimistic). Nothing was lost: in every run the submits answered 200, the generations, the ledger charges and
-the outbox rows (all sent) agreed, every balance was the sum of its ledger rows, and with no other consumer on
-the queue every message arrived. The target is not
-met. Over HTTP a submit costs about 80 ms in-process (cProfile, Django's test client): 37 ms in
-`generation_submit` (10 statements, mostly waiting on PostgreSQL on the loaded machine) and about 25 ms
-rendering the answer (the new job card and a fresh form, `generations/submitted.html`), the rest in sessions,
-middleware and the rate limit. The service pass shows the submit path alone at 100-140 submits/s here.
+Findings (2026-12-03, a quiet run: the load average above is this benchmark's own clients, server and broker on
+2 CPUs). Nothing was lost: in every run the submits answered 200, the generations, the ledger charges and the
+outbox rows (all sent) agreed, every balance was the sum of its ledger rows, and with no other consumer on the
+queue every message arrived. The service path (charge, outbox row, publish) reaches the target's 200/s; over
+HTTP it is about half of it, and the target is not met there: a submit over HTTP costs about 12 ms of CPU
+in-process (bench/web/run.py's profile: 11 queries, most of the time in rendering the answer, the new job card
+and a fresh form in `generations/submitted.html`, then sessions, middleware and the rate limit), and the
+clients, gunicorn, PostgreSQL and RabbitMQ share the 2 CPUs.
 
 What changed: the after-commit sender (marketplace/jobs/sender.py, `outbox_send_many`) publishes all that has
 piled up since its last pass in one batch: claim, read back and record take three statements per batch instead

@@ -59,7 +59,9 @@ DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 # Issue 14's targets.
 TARGET_P95_MS = 100
 TARGET_RATIOS = {"catalog": 0.40, "feed": 0.40, "feed (signed in)": 0.10}
-MAX_QUERIES = 8
+MAX_QUERIES = 8  # any page
+# Requests that are not pages, with issue 14's own limits; None: reported, no target (a like or comment POST).
+QUERY_LIMITS = {"generate POST (htmx)": 12, "job card poll (htmx)": 3, "like (htmx)": None, "comment (htmx)": None}
 SLOW_QUERY_MS = 20
 INTRO = f"""{HEADING}
 
@@ -340,8 +342,9 @@ def measure_scale(scale: str, seconds: int, port: int) -> dict:
 
 def markdown(measured: list[dict], command: str) -> str:
     first = measured[0]
+    when = datetime.fromisoformat(first["measured_at"])
     lines = [
-        f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — issue 14 scenario, {USERS} users, {first['seconds']} s per pass",
+        f"### {when:%Y-%m-%d %H:%M} UTC — issue 14 scenario, {USERS} users, {first['seconds']} s per pass",
         "",
         f"Machine: nproc {os.cpu_count()} ({platform.processor() or platform.machine()}), PostgreSQL, Redis, "
         f"RabbitMQ, the reference worker and Locust (FastHttpUser) on the same host, Python "
@@ -388,7 +391,8 @@ def scale_markdown(scale: dict) -> list[str]:
         "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for row in scale["profiled"]:
-        queries = f"**{row['queries']}**" if row["queries"] > MAX_QUERIES else str(row["queries"])
+        limit = QUERY_LIMITS.get(row["name"], MAX_QUERIES)
+        queries = f"**{row['queries']}**" if limit is not None and row["queries"] > limit else str(row["queries"])
         slowest = f"**{row['slowest_ms']:.1f}**" if row["slowest_ms"] > SLOW_QUERY_MS else f"{row['slowest_ms']:.1f}"
         sql = row["slowest"].replace("|", "\\|")
         lines.append(
@@ -438,7 +442,8 @@ def verdicts(measured: list[dict]) -> list[str]:
             + f" — {mark(not slow)}."
         )
     counts = [{row["name"]: row["queries"] for row in scale["profiled"]} for scale in measured]
-    over = sorted({name for count in counts for name, n in count.items() if n > MAX_QUERIES})
+    pages = [{name: n for name, n in count.items() if name not in QUERY_LIMITS} for count in counts]
+    over = sorted({name for count in pages for name, n in count.items() if n > MAX_QUERIES})
     differ = sorted({name for name in counts[0] if any(count.get(name) != counts[0][name] for count in counts)})
     lines.append(
         f"- <= {MAX_QUERIES} queries per page, identical at "
@@ -446,6 +451,10 @@ def verdicts(measured: list[dict]) -> list[str]:
         + f": over {MAX_QUERIES}: {', '.join(over) or 'none'}; different: {', '.join(differ) or 'none'} — "
         + f"{mark(not over and not differ)}."
     )
+    for name, limit in QUERY_LIMITS.items():
+        most = max(count.get(name, 0) for count in counts)
+        judged = f"<= {limit}: {mark(most <= limit)}" if limit is not None else "no target, reported"
+        lines.append(f"- {name}: {most} queries at most — {judged}.")
     return [*lines, ""]
 
 
@@ -462,6 +471,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--port", type=int, default=8100)
     parser.add_argument("--no-record", action="store_true", help="print only; leave docs/performance.md alone")
+    parser.add_argument("--report-only", action="store_true",
+                        help="write the report from the last run's saved results (var/bench-web/<scale>/result.json)")
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: one scale, in a child process
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -471,12 +482,16 @@ def main() -> None:
         return
     measured = []
     for scale in args.scales.split(","):
-        subprocess.run(
-            [sys.executable, __file__, "--measure", scale, "--seconds", str(args.seconds), "--port", str(args.port)],
-            cwd=ROOT, check=True,
-        )
-        measured.append(json.loads((OUT / scale / "result.json").read_text()))
-    command = "DATABASE_URL=... REDIS_URL=... AMQP_URL=... .venv/bin/python bench/web/run.py " + " ".join(sys.argv[1:])
+        if not args.report_only:
+            subprocess.run(
+                [sys.executable, __file__, "--measure", scale, "--seconds", str(args.seconds), "--port",
+                 str(args.port)], cwd=ROOT, check=True,
+            )
+        saved = OUT / scale / "result.json"
+        measured.append({"measured_at": datetime.fromtimestamp(saved.stat().st_mtime, UTC).isoformat(),
+                         **json.loads(saved.read_text())})
+    arguments = [argument for argument in sys.argv[1:] if argument != "--report-only"]
+    command = "DATABASE_URL=... REDIS_URL=... AMQP_URL=... .venv/bin/python bench/web/run.py " + " ".join(arguments)
     section = markdown(measured, command.strip())
     print(section)
     if not args.no_record:
