@@ -176,7 +176,8 @@ def start_server(env: dict[str, str]) -> subprocess.Popen:
             "--log-level", "warning",
         ],
         # gunicorn.conf.py in the working directory logs every request, as in production: kept out of the output.
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        # Its worker recycling (every ~2,000 requests) is off: at these rates it restarts Django every few seconds.
+        cwd=ROOT, env={**env, "GUNICORN_MAX_REQUESTS": "0"}, stdout=log, stderr=subprocess.STDOUT,
     )
     for _ in range(100):
         try:
