@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from marketplace.accounts.forms import ProfileForm
 from marketplace.accounts.services import user_update_profile
@@ -11,7 +11,7 @@ from marketplace.core.types import HtmxHttpRequest
 
 
 @login_required
-@require_GET
+@require_safe
 def profile(request: HtmxHttpRequest):
     return render(request, "accounts/profile.html")
 

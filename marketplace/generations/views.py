@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from marketplace.core.exceptions import ServiceError
@@ -76,7 +76,7 @@ def _submitted(request: HtmxHttpRequest, generation: Generation, form: GenerateF
     return trigger_client_event(response, "tokensChanged")
 
 
-@require_GET
+@require_safe
 def cost(request: HtmxHttpRequest):
     """The live price next to the form, always computed here from the style's price."""
     style_id = parse_id(request.GET.get("style"))
@@ -123,7 +123,7 @@ def cancel(request: HtmxHttpRequest, pk: int):
 
 
 @login_required
-@require_GET
+@require_safe
 def mine(request: HtmxHttpRequest):
     """Your images, newest first, by keyset on (user, created_at): "load more" instead of numbered pages."""
     generations = request.user.generations.filter(deleted_at__isnull=True).select_related("style")

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from marketplace.core.exceptions import ServiceError
@@ -72,7 +72,7 @@ def _address_bar_params(request: HtmxHttpRequest) -> QueryDict:
 
 
 @login_required
-@require_GET
+@require_safe
 def wallet(request: HtmxHttpRequest):
     context = history_context(request.user, request.GET)
     if not wants_fragment(request):
@@ -82,7 +82,7 @@ def wallet(request: HtmxHttpRequest):
 
 @never_cache
 @login_required
-@require_GET
+@require_safe
 def payments(request: HtmxHttpRequest):
     """The wallet polls this while a payment is being confirmed; the answer that finds none pending stops it."""
     if not request.htmx:
@@ -150,7 +150,7 @@ class _Echo:
 
 
 @login_required
-@require_GET
+@require_safe
 def history_csv(request: HtmxHttpRequest):
     rows = LedgerEntryFilter(request.GET, queryset=ledger_history(request.user)).qs
     writer = csv.writer(_Echo())
@@ -182,7 +182,7 @@ def _spreadsheet_safe(text: str) -> str:
 
 
 @login_required
-@require_GET
+@require_safe
 def earnings(request: HtmxHttpRequest):
     earned = ledger_earnings(request.user)
     table = EarningsByStyleTable(ledger_earnings_by_style(request.user), order_by=request.GET.get("sort") or "-tokens")
@@ -202,7 +202,7 @@ def earnings(request: HtmxHttpRequest):
 
 @never_cache
 @login_required
-@require_GET
+@require_safe
 def balance(request: HtmxHttpRequest):
     # The nav badge re-fetches this on the tokensChanged event and swaps itself.
     return render(request, "components/token_badge.html")

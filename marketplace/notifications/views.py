@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
 from marketplace.core.htmx import render_page, wants_fragment
@@ -43,7 +43,7 @@ def _after_change(request: HtmxHttpRequest):
 
 
 @login_required
-@require_GET
+@require_safe
 def notification_list(request: HtmxHttpRequest):
     context = _inbox_page(request, request.GET.get("cursor"))
     return render_page(request, "notifications/list.html", context, fragment="notification-list")
@@ -83,7 +83,7 @@ def notification_open(request: HtmxHttpRequest, pk: int):
 
 
 @never_cache
-@require_GET
+@require_safe
 def bell(request: HtmxHttpRequest):
     """The bell alone, for its poll and notificationsChanged: one COUNT, never cached."""
     if not request.user.is_authenticated:

@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling, trigger_client_event
 
 from marketplace.accounts.forms import ArtistForm
@@ -45,7 +45,7 @@ def artist_required(view):
 
 
 @login_required
-@require_GET
+@require_safe
 def studio(request: HtmxHttpRequest):
     styles = request.user.styles.for_studio(earnings=ledger_earned_per_style(request.user))
     return render(request, "styles/studio.html", {"styles": styles, "cap": _upload_cap(request.user)})
@@ -144,7 +144,7 @@ def style_new(request: HtmxHttpRequest):
 
 
 @login_required
-@require_GET
+@require_safe
 def style_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     style = get_object_or_404(Style.objects.select_related("artist"), pk=pk, deleted_at__isnull=True)
     if style.artist_id != request.user.pk and not request.user.is_staff:

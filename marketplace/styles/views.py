@@ -1,7 +1,7 @@
 from django.core.paginator import Paginator
 from django.db.models import Case, Q, Value, When
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from marketplace.core.htmx import render_page
 from marketplace.core.pagecache import anonymous_cache_page
@@ -19,7 +19,7 @@ MAX_SUGGESTIONS = 10
 MAX_TYPED_NAME = 150  # the longest handle
 
 
-@require_GET
+@require_safe
 @anonymous_cache_page
 def catalog(request: HtmxHttpRequest):
     filterset = StyleFilter(request.GET, queryset=Style.objects.live().for_cards(), request=request)
@@ -36,7 +36,7 @@ def catalog(request: HtmxHttpRequest):
     return render_page(request, "styles/catalog.html", context, fragment="style-list")
 
 
-@require_GET
+@require_safe
 @anonymous_cache_page
 def detail(request: HtmxHttpRequest, slug: str):
     style = get_object_or_404(
@@ -47,14 +47,14 @@ def detail(request: HtmxHttpRequest, slug: str):
     return render(request, "styles/detail.html", {"style": style, "samples": samples})
 
 
-@require_GET
+@require_safe
 def tags(request: HtmxHttpRequest):
     in_use = Tag.objects.in_use().order_by("-style_count", "name")
     page = Paginator(in_use, TAGS_PER_PAGE).get_page(request.GET.get("page"))
     return render_page(request, "styles/tags.html", {"page": page}, fragment="tag-list")
 
 
-@require_GET
+@require_safe
 def tag_suggest(request: HtmxHttpRequest):
     """Completes the last term of a comma-separated tag list; see TAG_SUGGEST_ATTRS for the wiring."""
     *typed, term = TagSuggestForm(request.GET).typed().split(",")
@@ -75,7 +75,7 @@ def tag_suggest(request: HtmxHttpRequest):
     return render(request, "styles/tags.html#tag-suggestions", {"suggestions": suggestions})
 
 
-@require_GET
+@require_safe
 def artist_suggest(request: HtmxHttpRequest):
     """Artists with live styles whose handle or name holds the typed text, those starting with it first: the
     catalog's artist input (filters.ARTIST_SUGGEST_ATTRS) gets <option>s, a visitor without JavaScript links."""

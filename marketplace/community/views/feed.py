@@ -1,5 +1,5 @@
 from django.contrib.auth.views import redirect_to_login
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from marketplace.community.feed import FeedTagsForm, Tab, artists_to_follow, feed_page
@@ -8,7 +8,7 @@ from marketplace.core.pagecache import anonymous_cache_page
 from marketplace.core.types import HtmxHttpRequest
 
 
-@require_GET
+@require_safe
 @anonymous_cache_page
 def feed(request: HtmxHttpRequest):
     """Public images by tab (latest, following, top this week), filtered by prompt tags, 20 at a time.

@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from marketplace.community.models import COMMENT_MAX_LENGTH, Comment, Follow
 from marketplace.community.services import comment_create, comment_delete
@@ -116,7 +116,7 @@ def _page_context(request: HtmxHttpRequest, generation: Generation, *, form_body
     return context
 
 
-@require_GET
+@require_safe
 @anonymous_cache_page
 def image(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The image's page. htmx asks it for two fragments: the next comments (?comments=<cursor>), and, from

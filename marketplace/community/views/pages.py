@@ -3,7 +3,7 @@ from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from marketplace.community.models import Follow
 from marketplace.core.pagecache import anonymous_cache_page
@@ -19,7 +19,7 @@ HOME_STYLES = 8
 HOME_IMAGES = 12
 
 
-@require_GET
+@require_safe
 @anonymous_cache_page
 def home(request: HtmxHttpRequest):
     featured = Style.objects.live().for_cards().order_by("-trained_at", "-id")[:HOME_STYLES]
@@ -41,7 +41,7 @@ def with_follow_counts(people, *, viewer):
     return people
 
 
-@require_GET
+@require_safe
 @anonymous_cache_page
 def artist(request: HtmxHttpRequest, username: str):
     """An artist's public page, by handle; a numeric id redirects to the handle's address."""

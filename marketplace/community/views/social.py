@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from marketplace.community.models import Follow
 from marketplace.community.services import follow_toggle, like_toggle
@@ -69,7 +69,7 @@ def follow(request: HtmxHttpRequest, pk: int):
 
 
 @login_required
-@require_GET
+@require_safe
 def following(request: HtmxHttpRequest):
     """Who you follow, most recently followed first, each with their follower count.
 
