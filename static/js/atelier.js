@@ -37,4 +37,26 @@
       }
     });
   });
+
+  // The phone header's Menu button (templates/base.html): a disclosure for #site-menu. Shown only when this
+  // script runs, so that without it the links stay visible; Escape closes it and gives focus back to the button.
+  var toggle = document.querySelector(".menu-toggle");
+  if (toggle) {
+    var menu = document.getElementById(toggle.getAttribute("aria-controls"));
+    var setOpen = function (open) {
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      menu.classList.toggle("open", open);
+    };
+    toggle.hidden = false;
+    document.documentElement.classList.add("has-menu-toggle");
+    toggle.addEventListener("click", function () {
+      setOpen(toggle.getAttribute("aria-expanded") !== "true");
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && toggle.getAttribute("aria-expanded") === "true") {
+        setOpen(false);
+        toggle.focus();
+      }
+    });
+  }
 })();

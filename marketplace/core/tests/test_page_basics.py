@@ -60,3 +60,18 @@ def test_the_catalog_headings_go_down_one_level_at_a_time(client, style, view):
     html = client.get(reverse("styles:catalog"), {"view": view}).content.decode()
     levels = [int(level) for level in re.findall(r"<h([1-6])\b", html)]
     assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
+
+
+def test_the_header_has_a_menu_button_for_phones_that_controls_the_links(client, pages, user):
+    html = client.get(pages["home"]).content.decode()
+    button = re.search(r"<button[^>]*class=\"menu-toggle[^>]*>", html).group(0)
+    # Hidden until static/js/atelier.js runs: without JavaScript the links are simply there.
+    assert 'aria-expanded="false"' in button and 'aria-controls="site-menu"' in button and " hidden" in button
+    assert re.search(r'<ul id="site-menu" class="site-menu">\s*<li><a href="/styles/">', html)
+    assert 'id="token-badge"' not in html
+
+    client.force_login(user)
+    html = client.get(pages["home"]).content.decode()
+    # The balance and the bell stay in the bar, beside the button, not in the menu.
+    quick = html[html.index('<ul class="site-quick">'):html.index('<ul id="site-menu"')]
+    assert 'id="token-badge"' in quick and 'id="notification-bell"' in quick and "menu-toggle" in quick
