@@ -43,8 +43,9 @@ def test_the_preview_follows_a_ratio_clicked_right_after_typing(site: str, page:
     expect(cost).to_contain_text("Costs 8 tokens.")
     page.wait_for_timeout(500)  # no older answer lands afterwards
     expect(cost).to_contain_text("Costs 8 tokens.")
+    expect(page.get_by_test_id("generate-button")).to_have_text("Generate · 8 tokens")  # the price on the button
 
-    page.get_by_role("button", name="Generate").click()
+    page.get_by_role("button", name="Generate · 8 tokens").click()
     expect(page.locator(".job-card").first).to_be_visible()
     expect(page.get_by_test_id("token-balance")).to_have_text("12")
     assert Generation.objects.get().cost == 8

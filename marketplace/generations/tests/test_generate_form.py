@@ -105,24 +105,26 @@ def test_short_of_tokens_the_main_button_is_buy_tokens(client, user, trained_sty
         client.get(trained_style.get_absolute_url()).content.decode(),
     ):
         assert re.search(rf'<a role="button" href="{reverse("ledger:wallet")}"[^>]*>Buy tokens</a>', body)
-        assert '<button type="submit">Generate</button>' not in body
+        assert 'data-testid="generate-button"' not in body
 
 
 def test_at_zero_the_button_is_buy_tokens_even_before_a_style_is_chosen(client, user, trained_style):
     client.force_login(user)
     body = client.get(reverse("generations:generate")).content.decode()
     assert re.search(r'<a role="button" href="[^"]*wallet[^"]*"[^>]*>Buy tokens</a>', body)
-    assert '<button type="submit">Generate</button>' not in body
+    assert 'data-testid="generate-button"' not in body
 
 
 def test_with_enough_tokens_the_button_generates_and_a_larger_ratio_turns_it(client, user, trained_style, fund):
     fund(user, 12)
     client.force_login(user)
     page = client.get(reverse("generations:generate"), {"style": trained_style.pk}).content.decode()
-    assert '<button type="submit">Generate</button>' in page and ">Buy tokens</a>" not in page
+    # The price is on the button itself (5 tokens a square image in this style).
+    assert '<button type="submit" data-testid="generate-button">Generate · 5 tokens</button>' in page
+    assert ">Buy tokens</a>" not in page
     large = client.get(reverse("generations:cost"), {"style": trained_style.pk, "aspect_ratio": "2:2"}, **HX)
     body = large.content.decode()
-    assert ">Buy tokens</a>" in body and '<button type="submit">Generate</button>' not in body
+    assert ">Buy tokens</a>" in body and 'data-testid="generate-button"' not in body
 
 
 def test_anonymous_visitors_are_asked_to_log_in_with_the_page_as_next(client, trained_style):
