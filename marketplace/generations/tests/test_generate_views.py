@@ -216,6 +216,49 @@ def test_job_card_and_json_give_the_estimated_start(client, user, trained_style,
     assert first.pk < second.pk
 
 
+def test_the_job_card_says_how_long_a_job_usually_takes_once_there_is_data(client, user, trained_style, fund):
+    from datetime import timedelta
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    cache.clear()
+    job = submitted(user, trained_style, fund)
+    client.force_login(user)
+    assert 'data-testid="job-typical"' not in client.get(job.get_absolute_url(), **HX).content.decode()  # no data
+
+    cache.clear()  # the running average is seeded again, from the completed job below
+    done = submitted(user, trained_style, fund)
+    now = timezone.now()
+    Generation.objects.filter(pk=done.pk).update(status="completed", started_at=now - timedelta(seconds=12),
+                                                  finished_at=now)
+    queued = client.get(job.get_absolute_url(), **HX).content.decode()
+    assert "Usually takes about 12 seconds." in queued
+    Generation.objects.filter(pk=job.pk).update(status="processing", started_at=now, progress=40)
+    drawing = client.get(job.get_absolute_url(), **HX).content.decode()
+    assert "Drawing: 40%" in drawing and "Usually takes about 12 seconds." in drawing
+
+
+def test_a_job_due_to_start_says_in_a_moment_and_a_late_one_never_says_now(client, user, trained_style, fund):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    done = submitted(user, trained_style, fund)
+    Generation.objects.filter(pk=done.pk).update(status="completed", started_at=now - timedelta(seconds=20),
+                                                  finished_at=now)
+    job = submitted(user, trained_style, fund)  # next in line, nothing running: due now
+    client.force_login(user)
+    fresh = client.get(job.get_absolute_url(), **HX).content.decode()
+    assert "Starting in a moment." in fresh and "Estimated start" not in fresh
+
+    Generation.objects.filter(pk=job.pk).update(created_at=now - timedelta(minutes=3))  # nobody took it up
+    late = client.get(job.get_absolute_url(), **HX).content.decode()
+    assert "Taking longer than usual to start: it waits for a free worker." in late
+    assert "Estimated start" not in late and "Starting in a moment" not in late and ">now<" not in late
+
+
 def test_submit_from_a_style_page_keeps_the_style_fixed(client, user, trained_style, fund):
     fund(user, 30)
     client.force_login(user)
