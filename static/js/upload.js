@@ -5,10 +5,16 @@
 (function () {
   "use strict";
   var ACCEPTED = ["image/jpeg", "image/png"];
+  // Django's JavaScript catalog (/jsi18n/, loaded before this file); the English text if it did not load.
+  var gettext = window.gettext || function (text) { return text; };
+  var ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  var interpolate = window.interpolate || function (text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (_, name) { return String(values[name]); });
+  };
 
   // As styles.images.megabytes writes sizes: "10 MB", "11.4 MB".
   function megabytes(size) {
-    return (size / 1048576).toFixed(1).replace(/\.0$/, "") + " MB";
+    return interpolate(gettext("%(size)s MB"), { size: (size / 1048576).toFixed(1).replace(/\.0$/, "") }, true);
   }
 
   function problemsFor(form, input) {
@@ -17,13 +23,15 @@
     var maxBytes = Number(form.dataset.maxBytes);
     var problems = [];
     if (files.length < min || files.length > max) {
-      problems.push("A training set needs " + min + " to " + max + " images; you chose " + files.length + ".");
+      problems.push(interpolate(gettext("A training set needs %(min)s to %(max)s images; you chose %(count)s."),
+                                { min: min, max: max, count: files.length }, true));
     }
     files.forEach(function (file) {
       if (ACCEPTED.indexOf(file.type) === -1) {
-        problems.push(file.name + " is not a JPEG or PNG image.");
+        problems.push(interpolate(gettext("%(name)s is not a JPEG or PNG image."), { name: file.name }, true));
       } else if (file.size > maxBytes) {
-        problems.push(file.name + " is " + megabytes(file.size) + "; the limit is " + megabytes(maxBytes) + " per image.");
+        problems.push(interpolate(gettext("%(name)s is %(size)s; the limit is %(limit)s per image."),
+                                  { name: file.name, size: megabytes(file.size), limit: megabytes(maxBytes) }, true));
       }
     });
     return { files: files, problems: problems };
@@ -40,7 +48,8 @@
     }));
     var total = result.files.reduce(function (sum, file) { return sum + file.size; }, 0);
     form.querySelector("[data-upload-summary]").textContent = result.files.length
-      ? result.files.length + " images, " + (total / 1048576).toFixed(1) + " MB"
+      ? interpolate(ngettext("%(count)s image, %(size)s MB", "%(count)s images, %(size)s MB", result.files.length),
+                    { count: result.files.length, size: (total / 1048576).toFixed(1) }, true)
       : "";
     return result.problems.length === 0;
   }
