@@ -195,7 +195,7 @@ def test_the_journey_breaks_no_rule_of_the_enforced_policy(site: str, page: Page
     ])
     upload_watching_the_progress_bar(page)
     expect(page).to_have_url(re.compile(r"/studio/styles/\d+/$"), timeout=20_000)
-    assert_the_progress_bar_showed_the_upload(page)
+    assert_the_progress_bar_showed_the_upload(page, 10)
     expect(page.get_by_test_id("training-status")).to_have_text("Completed", timeout=60_000)
 
     visit(page, image_url)

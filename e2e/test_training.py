@@ -23,16 +23,19 @@ def upload_watching_the_progress_bar(page: Page) -> None:
         """document.addEventListener('htmx:xhr:progress', () => {
              const bar = document.querySelector('[data-upload-progress]');
              const seen = JSON.parse(sessionStorage.getItem('progress') || '[]');
-             seen.push({visible: !bar.hidden, value: bar.value});
+             const status = document.querySelector('[data-upload-status]').textContent;
+             seen.push({visible: !bar.hidden, value: bar.value, status: status});
              sessionStorage.setItem('progress', JSON.stringify(seen));
            })"""
     )
     page.get_by_role("button", name="Upload and start training").click()
 
 
-def assert_the_progress_bar_showed_the_upload(page: Page) -> None:
+def assert_the_progress_bar_showed_the_upload(page: Page, files: int) -> None:
     seen = page.evaluate("JSON.parse(sessionStorage.getItem('progress') || '[]')")
     assert seen and all(step["visible"] for step in seen) and seen[-1]["value"] == 100
+    # Once all is sent, it says what the server is doing rather than sitting at 100 %.
+    assert seen[-1]["status"] == f"Uploaded. Checking {files} images…", seen[-1]
 
 def test_artist_uploads_watches_training_and_sees_notification(site: str, page: Page, reference_worker):
     get_user_model().objects.create_user(
@@ -65,7 +68,7 @@ def test_artist_uploads_watches_training_and_sees_notification(site: str, page: 
     upload_watching_the_progress_bar(page)
 
     expect(page).to_have_url(re.compile(r"/studio/styles/\d+/$"), timeout=20_000)
-    assert_the_progress_bar_showed_the_upload(page)
+    assert_the_progress_bar_showed_the_upload(page, 12)
     expect(page.get_by_test_id("training-status")).to_have_text("Completed", timeout=60_000)
     expect(page.get_by_role("button", name="See it in the catalog")).to_be_visible()
 

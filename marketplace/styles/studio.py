@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling, trigger_client_event
 
@@ -135,7 +136,12 @@ def style_new(request: HtmxHttpRequest):
         except ServiceError as exc:
             problems = [exc.message]
         else:
-            messages.success(request, _("Your training set is uploaded. Training starts soon."))
+            # Stays true while the status below moves on (no "starts soon" left over once training runs).
+            count = len(data["images"])
+            messages.success(request, ngettext(
+                "Your training set of %(count)d image is uploaded.",
+                "Your training set of %(count)d images is uploaded.", count,
+            ) % {"count": count})
             url = reverse("styles:status", args=[style.pk])
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     status = 422 if request.method == "POST" else 200  # base.html tells htmx to swap 422
@@ -154,6 +160,8 @@ def style_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "queue": TRAINING_LIFECYCLE.queue_info(style),
         "finished": TRAINING_LIFECYCLE.is_finished(style),
     }
+    if not wants_fragment(request):  # the poll swaps only the status: the training set is read once
+        context["training_images"] = list(style.training_images.order_by("pk"))
     response = render_page(request, "styles/status.html", context, fragment="training-status")
     if wants_fragment(request) and context["finished"]:
         # 286 stops htmx polling; the fragment still swaps in the final state.

@@ -77,12 +77,21 @@
     var bar = form.querySelector("[data-upload-progress]");
     bar.hidden = false;
     bar.value = 0;
+    form.querySelector("[data-upload-status]").textContent = "";
     form.querySelector("[data-upload-submit]").setAttribute("aria-busy", "true");
   });
 
   document.addEventListener("htmx:xhr:progress", function (event) {
     var form = uploadForm(event);
     if (!form || !event.detail.lengthComputable) return;
-    form.querySelector("[data-upload-progress]").value = Math.round((event.detail.loaded / event.detail.total) * 100);
+    var percent = Math.round((event.detail.loaded / event.detail.total) * 100);
+    form.querySelector("[data-upload-progress]").value = percent;
+    if (percent === 100) {
+      // Sent: what is left is the server's own check of every image, which can take a while for a big set.
+      var count = form.querySelector("input[type=file]").files.length;
+      form.querySelector("[data-upload-status]").textContent = interpolate(
+        ngettext("Uploaded. Checking %(count)s image…", "Uploaded. Checking %(count)s images…", count),
+        { count: count }, true);
+    }
   });
 })();

@@ -62,6 +62,13 @@ def test_valid_upload_lands_on_status_page(client, artist):
     assert style.training_images.count() == 10
     assert OutboxMessage.objects.filter(queue="model_training").count() == 1
 
+    page = client.get(response["Location"]).content.decode()
+    assert "Your training set of 10 images is uploaded." in page and "starts soon" not in page
+    # The training set itself, as thumbnails, in upload order; the status poll does not carry it again.
+    assert page.count('alt="Training image ') == 10 and 'data-testid="training-set"' in page
+    poll = client.get(response["Location"], **HX).content.decode()
+    assert 'id="training-status"' in poll and "Training image" not in poll
+
 
 def test_htmx_upload_redirects_the_client(client, artist):
     client.force_login(artist)
