@@ -1,4 +1,5 @@
 import base64
+import re
 from datetime import timedelta
 
 import pytest
@@ -449,3 +450,14 @@ def test_studio_empty_state(client, user):
     html = client.get(STUDIO).content.decode()
 
     assert "You have no styles yet" in html
+
+
+def test_a_catalog_card_is_a_link_as_a_whole_with_artist_and_price_on_one_line(client, style):
+    html = client.get(CATALOG).content.decode()
+    card = html[html.index('<article class="style-card">'):html.index("</article>")]
+    url = style.get_absolute_url()
+    # The picture opens the style too (a second link kept out of the tab order), then the title.
+    assert re.search(rf'<a href="{url}" class="card-image" tabindex="-1" aria-hidden="true">\s*<', card)
+    assert f'<h3><a href="{url}">Ink Wash</a></h3>' in card
+    meta = card[card.index('<p class="card-meta">'):]
+    assert "Mira Okafor" in meta and "5 tokens / image" in meta.split("</p>")[0]
