@@ -28,3 +28,16 @@ def style_generate_form(context, style) -> dict | None:
     if not (style.is_live and style.model_path):
         return None
     return generate_context(context["user"], style)
+
+
+BEST_IMAGES = 6
+
+
+@register.simple_tag
+def style_best_images(style, limit: int = BEST_IMAGES) -> list:
+    """The style's most liked public images (newest first among equals): the style page's gallery, one query."""
+    return list(
+        Generation.objects.public().filter(style=style)
+        .only("pk", "image", "prompt", "like_count", "created_at")
+        .order_by("-like_count", "-created_at", "-id")[:limit]
+    )

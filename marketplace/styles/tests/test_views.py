@@ -336,7 +336,8 @@ def test_detail_query_count_does_not_grow_with_tags_or_images(
     few = queries_for(client, style_with(5).get_absolute_url())
     many = style_with(50)
     # The images-made and likes figures are the style's counters: no aggregate over its images and their likes.
-    with django_assert_max_num_queries(3):
+    # The style, its training samples, its tags and its gallery (the most liked public images).
+    with django_assert_max_num_queries(4):
         assert client.get(many.get_absolute_url()).status_code == 200
     assert queries_for(client, many.get_absolute_url()) == few
 
@@ -461,3 +462,20 @@ def test_a_catalog_card_is_a_link_as_a_whole_with_artist_and_price_on_one_line(c
     assert f'<h3><a href="{url}">Ink Wash</a></h3>' in card
     meta = card[card.index('<p class="card-meta">'):]
     assert "Mira Okafor" in meta and "5 tokens / image" in meta.split("</p>")[0]
+
+
+def test_the_style_page_leads_with_its_most_liked_images_and_the_generate_panel(client, style, make_generation):
+    from marketplace.core.testing import public_image
+
+    images = [public_image(make_generation, prompt=f"heron {n}") for n in range(8)]
+    Generation.objects.filter(pk=images[3].pk).update(like_count=9)
+    Generation.objects.filter(pk=images[5].pk).update(like_count=4)
+    make_generation(prompt="kept private", status=Generation.Status.COMPLETED, image="generations/p.png")
+
+    html = client.get(style.get_absolute_url()).content.decode()
+    start = html.index('data-testid="style-gallery"')
+    gallery = html[start:html.index("</ul>", start)]
+    shown = re.findall(r'alt="(heron \d+), in the Ink Wash style"', gallery)
+    assert shown[:2] == ["heron 3", "heron 5"] and len(shown) == 6 and "kept private" not in html
+    # Then the generate panel (its login button for a visitor), then the facts: price and licence.
+    assert html.index('data-testid="style-gallery"') < html.index('class="style-panel"') < html.index("price-heading")
