@@ -40,6 +40,7 @@ def test_visitor_filters_by_two_tags_switches_to_the_table_and_goes_back(site: s
     # Survives only if no step reloads the page.
     page.evaluate("window.catalogMarker = 'same page'")
 
+    page.get_by_text("More filters").click()  # folded away so that the results start above the fold
     tags = page.get_by_label("With all of these tags")
     tags.fill("watercolor, por")
     expect(page.locator("#tag-suggestions option")).to_have_count(1)
@@ -119,6 +120,7 @@ def test_visitor_types_part_of_an_artist_name_picks_a_suggestion_and_the_grid_fi
     expect(cards).to_have_text(["Misty Lake", "Neon Fox", "Harbour Portrait"])
     page.evaluate("window.catalogMarker = 'same page'")
 
+    page.get_by_text("More filters").click()
     artist = page.get_by_label("Artist")
     artist.press_sequentially("mars")
     suggestions = page.locator("#artist-suggestions option")
@@ -138,3 +140,26 @@ def test_visitor_types_part_of_an_artist_name_picks_a_suggestion_and_the_grid_fi
     page.goto(f"{site}/styles/?artist_id={oto.pk}")
     expect(artist).to_have_value("oto")
     expect(cards).to_have_text(["Neon Fox"])
+
+
+def test_the_first_style_is_above_the_fold_on_a_desktop_and_a_phone_and_chips_remove_filters(
+    site: str, page: Page, django_user_model
+):
+    artist = django_user_model.objects.create_user(username="lena", email="lena@example.com", password="x-long-secret")
+    live_style(artist, "Harbour Portrait", ["watercolor", "portrait"], price=9)
+    live_style(artist, "Ink Face", ["ink", "portrait"])
+    for width, height in ((1280, 800), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{site}/styles/")
+        first = page.locator("#style-list .style-card").first
+        expect(first).to_be_visible()
+        assert first.bounding_box()["y"] < height - 100, (width, first.bounding_box())  # its picture shows
+
+    page.goto(f"{site}/styles/?tags=portrait&price_max=6")
+    expect(page.locator("#style-list .style-card h3")).to_have_text(["Ink Face"])
+    page.evaluate("window.catalogMarker = 'same page'")
+    page.get_by_role("link", name="Remove filter: up to 6 tokens").click()
+    expect(page.locator("#style-list .style-card h3")).to_have_text(["Ink Face", "Harbour Portrait"])
+    assert query(page) == {"tags": ["portrait"]}
+    expect(page.get_by_role("link", name="Remove filter: up to 6 tokens")).to_have_count(0)
+    assert page.evaluate("window.catalogMarker") == "same page"  # swapped by htmx, not reloaded

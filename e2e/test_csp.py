@@ -117,6 +117,7 @@ def test_the_journey_breaks_no_rule_of_the_enforced_policy(site: str, page: Page
     # applies at once (hx-trigger without a [filter]).
     visit(page, f"{site}/styles/")
     page.evaluate("window.samePage = true")
+    page.get_by_text("More filters").click()
     tags = page.get_by_label("With all of these tags")
     tags.fill("watercolor, por")
     expect(page.locator("#tag-suggestions option")).to_have_attribute("value", "watercolor, portrait")

@@ -188,21 +188,36 @@ class StyleFilter(django_filters.FilterSet):
             return queryset.popular()
         return queryset.order_by(*ORDERINGS.get(value, ("-created_at", "-id")))
 
-    def active(self) -> list[str]:
-        """The applied filters in words, for telling a visitor what to loosen when nothing matches."""
+    def applied(self) -> list[tuple[str, tuple[str, ...]]]:
+        """The applied filters: each in words, with the query parameters that make it (what removing it drops)."""
         data = self.form.cleaned_data
         described = []
         for key, words in (("tags", _("all of: %s")), ("tags_any", _("any of: %s")), ("tags_not", _("none of: %s"))):
             if names := parse_tags(data.get(key) or ""):
-                described.append(words % ", ".join(names))
+                described.append((words % ", ".join(names), (key,)))
         if data.get("q"):
-            described.append(_("matching “%s”") % data["q"])
+            described.append((_("matching “%s”") % data["q"], ("q",)))
         if data.get("artist"):
-            described.append(_("by %s") % data["artist"].public_name)
+            described.append((_("by %s") % data["artist"].public_name, ("artist", "artist_id")))
         if data.get("price_min") is not None:
-            described.append(_("from %s tokens") % data["price_min"])
+            described.append((_("from %s tokens") % data["price_min"], ("price_min",)))
         if data.get("price_max") is not None:
-            described.append(_("up to %s tokens") % data["price_max"])
+            described.append((_("up to %s tokens") % data["price_max"], ("price_max",)))
         if data.get("commercial"):
-            described.append(_("commercial use allowed"))
+            described.append((_("commercial use allowed"), ("commercial",)))
         return described
+
+    def active(self) -> list[str]:
+        """The applied filters in words, for telling a visitor what to loosen when nothing matches."""
+        return [words for words, _params in self.applied()]
+
+    def chips(self, query) -> list[tuple[str, str]]:
+        """(words, URL without it) for each applied filter: the catalog's removable chips. `query` is request.GET;
+        removing a filter starts the list again from its first page."""
+        chips = []
+        for words, params in self.applied():
+            rest = query.copy()
+            for key in (*params, "cursor", "page"):
+                rest.pop(key, None)
+            chips.append((words, f"?{rest.urlencode()}" if rest else "?"))
+        return chips

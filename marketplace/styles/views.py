@@ -32,7 +32,9 @@ def catalog(request: HtmxHttpRequest):
         page = Paginator(styles, PAGE_SIZE).get_page(request.GET.get("page"))
     view = "table" if request.GET.get("view") == "table" else "grid"
     table = StyleTable(list(page), with_popularity=filterset.applied_sort == Sort.POPULAR) if view == "table" else None
-    context = {"filterset": filterset, "page": page, "by_cursor": by_cursor, "view": view, "table": table}
+    chips = filterset.chips(request.GET) if filterset.is_valid() else []
+    context = {"filterset": filterset, "page": page, "by_cursor": by_cursor, "view": view, "table": table,
+               "chips": chips}
     return render_page(request, "styles/catalog.html", context, fragment="style-list")
 
 

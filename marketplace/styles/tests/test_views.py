@@ -479,3 +479,25 @@ def test_the_style_page_leads_with_its_most_liked_images_and_the_generate_panel(
     assert shown[:2] == ["heron 3", "heron 5"] and len(shown) == 6 and "kept private" not in html
     # Then the generate panel (its login button for a visitor), then the facts: price and licence.
     assert html.index('data-testid="style-gallery"') < html.index('class="style-panel"') < html.index("price-heading")
+
+
+def test_active_filters_show_as_chips_that_each_remove_one(client, make_style, make_user):
+    make_style(name="Ink Harbour", tags=["ink"], price_per_generation=3)
+    html = client.get(CATALOG, {"q": "harbour", "tags": "ink", "price_max": "9", "cursor": "x"}).content.decode()
+
+    chips = html[html.index('data-testid="filter-chips"'):html.index("</ul>", html.index('data-testid="filter-chips"'))]
+    removes = dict(re.findall(r'<a href="([^"]+)" hx-get="[^"]+"[^>]*aria-label="Remove filter: ([^"]+)"', chips))
+    assert set(removes.values()) == {"all of: ink", "matching “harbour”", "up to 9 tokens"}
+    by_words = {words: url for url, words in removes.items()}
+    assert by_words["all of: ink"] == "?q=harbour&amp;price_max=9"  # the cursor goes too: back to the start
+    assert by_words["up to 9 tokens"] == "?q=harbour&amp;tags=ink"
+    assert 'data-testid="more-filters" open' in html  # a filter inside it applies: it stays open
+
+
+def test_without_filters_there_are_no_chips_and_more_filters_is_folded(client, style):
+    html = client.get(CATALOG).content.decode()
+    assert 'data-testid="filter-chips"' not in html
+    assert '<details class="catalog-more" data-testid="more-filters">' in html
+    # The search box and the sort stand on top, outside the folded panel.
+    top = html[html.index('class="catalog-top"'):html.index('data-testid="more-filters"')]
+    assert 'name="q"' in top and 'name="sort"' in top and 'name="tags"' not in top
