@@ -160,10 +160,11 @@ def style_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "queue": TRAINING_LIFECYCLE.queue_info(style),
         "finished": TRAINING_LIFECYCLE.is_finished(style),
     }
-    if not wants_fragment(request):  # the poll swaps only the status: the training set is read once
+    fragment = wants_fragment(request)
+    if not fragment:  # the poll swaps only the status: the training set is read once
         context["training_images"] = list(style.training_images.order_by("pk"))
     response = render_page(request, "styles/status.html", context, fragment="training-status")
-    if wants_fragment(request) and context["finished"]:
+    if fragment and context["finished"]:
         # 286 stops htmx polling; the fragment still swaps in the final state.
         response.status_code = HttpResponseStopPolling.status_code
         trigger_client_event(response, "notificationsChanged")

@@ -36,8 +36,11 @@ BEST_IMAGES = 6
 @register.simple_tag
 def style_best_images(style, limit: int = BEST_IMAGES) -> list:
     """The style's most liked public images (newest first among equals): the style page's gallery, one query."""
-    return list(
+    images = list(
         Generation.objects.public().filter(style=style)
         .only("pk", "image", "prompt", "like_count", "created_at")
         .order_by("-like_count", "-created_at", "-id")[:limit]
     )
+    for image in images:
+        image.style = style  # for the cards' image_alt, without a query per image
+    return images
