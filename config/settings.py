@@ -373,10 +373,11 @@ if not DEBUG:
 # --- Content-Security-Policy (django.middleware.csp; README, "Security headers") -------------------------
 # Every script and stylesheet is a vendored static file: no inline <script>, <style>, style="" or on*=""
 # anywhere (core/tests/test_headers.py greps templates/ for them), and htmx runs with allowEval off
-# (its htmx-config in base.html), so no 'unsafe-inline' and no 'unsafe-eval'. data: images are Pico's SVG icons.
+# (its htmx-config in base.html), so no 'unsafe-inline' and no 'unsafe-eval'. data: images are Pico's SVG icons;
+# blob: ones are the upload page's previews of the files an artist has chosen (upload.js, never fetched).
 # With MEDIA_SERVE=s3 the /media/ view redirects images to the bucket, so its origin may serve images; the
 # Google button posts here and is redirected to Google, which form-action must allow (Chrome checks redirects).
-_csp_img = [CSP.SELF, "data:"]
+_csp_img = [CSP.SELF, "data:", "blob:"]
 if MEDIA_SERVE == "s3":
     # Presigned URLs name the bucket in the path or in the host (boto3's choice), so both are listed.
     _bucket = STORAGES["default"]["OPTIONS"]["bucket_name"]

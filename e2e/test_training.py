@@ -37,11 +37,16 @@ def assert_the_progress_bar_showed_the_upload(page: Page, files: int) -> None:
     # Once all is sent, it says what the server is doing rather than sitting at 100 %.
     assert seen[-1]["status"] == f"Uploaded. Checking {files} images…", seen[-1]
 
-def test_artist_uploads_watches_training_and_sees_notification(site: str, page: Page, reference_worker):
+def log_in_as_new_artist(page: Page, site: str, name: str) -> None:
+    email = f"{name.lower()}@example.com"
     get_user_model().objects.create_user(
-        username="iris", email="iris@example.com", password="a-long-secret-42", role="artist", display_name="Iris"
+        username=name.lower(), email=email, password="a-long-secret-42", role="artist", display_name=name
     )
-    log_in(page, site, "iris@example.com", "a-long-secret-42")
+    log_in(page, site, email, "a-long-secret-42")
+
+
+def test_artist_uploads_watches_training_and_sees_notification(site: str, page: Page, reference_worker):
+    log_in_as_new_artist(page, site, "Iris")
 
     page.goto(f"{site}/studio/new/")
     page.get_by_label("Name").fill("Harbour Fog")
@@ -60,11 +65,13 @@ def test_artist_uploads_watches_training_and_sees_notification(site: str, page: 
     page.get_by_role("button", name="Upload and start training").click()
     expect(page.locator("[data-upload-progress]")).to_be_hidden()
 
+    # Choosing again adds to the set rather than starting over.
     images.set_input_files([
         {"name": f"fog{i}.png", "mimeType": "image/png", "buffer": imagefiles.png(colour=(90 + i, 110, 120))}
-        for i in range(12)
+        for i in range(3, 12)
     ])
     expect(page.locator("[data-upload-errors]")).to_be_empty()
+    expect(page.locator("[data-upload-grid] li")).to_have_count(12)
     upload_watching_the_progress_bar(page)
 
     expect(page).to_have_url(re.compile(r"/studio/styles/\d+/$"), timeout=20_000)

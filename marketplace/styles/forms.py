@@ -72,6 +72,7 @@ class StyleUploadForm(forms.Form):
     min_images = MIN_TRAINING_IMAGES
     max_images = MAX_TRAINING_IMAGES
     max_image_bytes = MAX_BYTES
+    min_short_side = MIN_SHORT_SIDE
 
     def clean_tags(self) -> list[str]:
         tags = parse_tags(self.cleaned_data["tags"])

@@ -218,13 +218,18 @@ def style_give_up_training(payload: dict, reason: str) -> None:
 
 
 class UploadRejected(ServiceError):
-    """The training set was refused as a whole; `problems` says what is wrong, file by file."""
+    """The training set was refused as a whole; `problems` says what is wrong, file by file.
+
+    `refused` maps each file that was itself refused to its problem, so the upload page can mark that
+    file and keep the others chosen (a problem of the whole set, such as the count, names no file).
+    """
 
     code = "upload_rejected"
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], refused: dict[str, str] | None = None) -> None:
         super().__init__(" ".join(problems))
         self.problems = problems
+        self.refused = refused or {}
 
 
 def _clean_training_set(files) -> list[CleanImage]:
@@ -235,7 +240,7 @@ def _clean_training_set(files) -> list[CleanImage]:
             % {"min": MIN_TRAINING_IMAGES, "max": MAX_TRAINING_IMAGES, "count": count}
         ])
     # Headers first: no pixel is decoded before the whole set is known to fit the budget.
-    problems, decoded, over_budget = [], 0, False
+    problems, refused, decoded, over_budget = [], {}, 0, False
     for upload in files:
         try:
             if upload.size > MAX_BYTES:  # stopped while streaming (media/uploadhandlers.py): nothing to read
@@ -243,6 +248,7 @@ def _clean_training_set(files) -> list[CleanImage]:
             decoded += read_header(upload.name, upload).decoded_pixels
         except ImageRejected as exc:
             problems.append(str(exc))
+            refused.setdefault(upload.name, str(exc))
             continue
         if decoded > MAX_SET_PIXELS and not over_budget:
             over_budget = True
@@ -252,15 +258,16 @@ def _clean_training_set(files) -> list[CleanImage]:
                 % {"name": upload.name, "limit": megapixels(MAX_SET_PIXELS), "side": MAX_SIDE}
             )
     if problems:
-        raise UploadRejected(problems)
+        raise UploadRejected(problems, refused)
     cleaned = []
     for upload in files:
         try:
             cleaned.append(clean_image(upload.name, upload))
         except ImageRejected as exc:
             problems.append(str(exc))
+            refused.setdefault(upload.name, str(exc))
     if problems:
-        raise UploadRejected(problems)
+        raise UploadRejected(problems, refused)
     return cleaned
 
 

@@ -122,7 +122,7 @@ def become_artist(request: HtmxHttpRequest):
 @rate_limit("upload")
 def style_new(request: HtmxHttpRequest):
     form = StyleUploadForm(request.POST or None, request.FILES or None)
-    problems: list[str] = []
+    problems: list[tuple[str, str | None]] = []  # (message, the file it is about); upload.js marks that file
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -132,9 +132,10 @@ def style_new(request: HtmxHttpRequest):
                 credit_required=data["credit_required"], files=data["images"],
             )
         except UploadRejected as exc:
-            problems = exc.problems
+            file_of = {message: name for name, message in exc.refused.items()}
+            problems = [(message, file_of.get(message)) for message in exc.problems]
         except ServiceError as exc:
-            problems = [exc.message]
+            problems = [(exc.message, None)]
         else:
             # Stays true while the status below moves on (no "starts soon" left over once training runs).
             count = len(data["images"])

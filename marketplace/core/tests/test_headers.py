@@ -65,7 +65,7 @@ def test_production_enforces_the_policy_with_every_directive(client, production,
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", "blob:"],
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
         "frame-ancestors": ["'none'"],
@@ -102,11 +102,11 @@ def test_images_may_come_from_the_bucket_when_media_is_served_from_s3():
         MEDIA_SERVE="s3", AWS_STORAGE_BUCKET_NAME="art", AWS_S3_ENDPOINT_URL="http://s3.example:9000"
     )
     assert endpoint["SECURE_CSP"]["img-src"] == [
-        "'self'", "data:", "http://s3.example:9000", "http://art.s3.example:9000"
+        "'self'", "data:", "blob:", "http://s3.example:9000", "http://art.s3.example:9000"
     ]
     aws = production_settings(MEDIA_SERVE="s3", AWS_STORAGE_BUCKET_NAME="art", AWS_S3_REGION_NAME="eu-west-1")
     assert aws["SECURE_CSP"]["img-src"] == [
-        "'self'", "data:", "https://art.s3.amazonaws.com", "https://art.s3.eu-west-1.amazonaws.com"
+        "'self'", "data:", "blob:", "https://art.s3.amazonaws.com", "https://art.s3.eu-west-1.amazonaws.com"
     ]
 
 

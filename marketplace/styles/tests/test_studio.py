@@ -95,8 +95,17 @@ def test_bad_file_rejects_the_set_with_its_own_message(client, artist):
     assert response.status_code == 422
     body = response.content.decode()
     assert "<html" not in body and 'id="upload-form"' in body
-    assert "holiday.png is a GIF image; only JPEG and PNG are accepted." in body
+    # The refused file is named for upload.js, which marks it and keeps the others chosen.
+    refused = "holiday.png is a GIF image; only JPEG and PNG are accepted."
+    assert f'<li data-refused-file="holiday.png">{refused}</li>' in body
     assert not Style.objects.exists() and not OutboxMessage.objects.exists()
+
+
+def test_a_problem_of_the_whole_set_names_no_file(client, artist):
+    client.force_login(artist)
+    body = client.post(reverse("styles:new"), form_data(count=9), **HX).content.decode()
+    assert "<li>A training set needs 10 to 100 images; you sent 9.</li>" in body
+    assert "data-refused-file" not in body
 
 
 def test_too_few_images(client, artist):

@@ -112,6 +112,7 @@ def test_every_bad_file_is_named(artist):
         create(artist, uploads)
     assert len(excinfo.value.problems) == 2
     assert excinfo.value.problems[0].startswith("a.png") and excinfo.value.problems[1].startswith("b.gif")
+    assert excinfo.value.refused == dict(zip(["a.png", "b.gif"], excinfo.value.problems, strict=True))
 
 
 def test_failure_inside_the_transaction_leaves_no_file(artist, monkeypatch):
