@@ -1,11 +1,9 @@
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
-from marketplace.community.models import Follow
+from marketplace.community.selectors import with_follow_counts
 from marketplace.core.pagecache import anonymous_cache_page
 from marketplace.core.pagination import cursor_page
 from marketplace.core.params import parse_id
@@ -25,20 +23,6 @@ def home(request: HtmxHttpRequest):
     featured = Style.objects.live().for_cards().order_by("-trained_at", "-id")[:HOME_STYLES]
     latest = Generation.objects.public().for_cards().order_by("-created_at", "-id")[:HOME_IMAGES]
     return render(request, "community/home.html", {"featured_styles": featured, "latest_images": latest})
-
-
-def with_follow_counts(people, *, viewer):
-    """People with follower_count, following_count and (for a signed-in viewer) is_followed, in one query."""
-    def count(**match):
-        counted = Follow.objects.filter(**match).order_by().values(next(iter(match))).annotate(n=Count("pk"))
-        return Coalesce(Subquery(counted.values("n")), 0)
-
-    people = people.annotate(
-        follower_count=count(following=OuterRef("pk")), following_count=count(follower=OuterRef("pk"))
-    )
-    if viewer.is_authenticated:
-        people = people.annotate(is_followed=Exists(Follow.objects.filter(follower=viewer, following=OuterRef("pk"))))
-    return people
 
 
 @require_safe

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from marketplace.community.models import Like
+from marketplace.community.models import Follow, Like
 from marketplace.core.pagination import decode_cursor, encode_cursor
 from marketplace.generations.models import Generation
 from marketplace.styles.counters import styles_recount
@@ -336,8 +336,9 @@ def test_detail_query_count_does_not_grow_with_tags_or_images(
     few = queries_for(client, style_with(5).get_absolute_url())
     many = style_with(50)
     # The images-made and likes figures are the style's counters: no aggregate over its images and their likes.
-    # The style, its training samples, its tags and its gallery (the most liked public images).
-    with django_assert_max_num_queries(4):
+    # The style, its training samples, its tags, its gallery (the most liked public images) and its artist's
+    # follower count.
+    with django_assert_max_num_queries(5):
         assert client.get(many.get_absolute_url()).status_code == 200
     assert queries_for(client, many.get_absolute_url()) == few
 
@@ -362,7 +363,11 @@ def test_detail_shows_prices_licence_tags_and_counts(client, make_style, make_us
     html = response.content.decode()
     assert response.status_code == 200
     assert "5 tokens" in html and "10 tokens" in html and "20 tokens" in html
-    assert "Personal use only" in html and "Credit the artist" in html
+    # The licence in plain words, naming the artist to credit.
+    assert "<strong>Personal use only.</strong>" in html and "not to sell or use in paid or client work" in html
+    name = style.artist.public_name
+    credit = f"<strong>Credit the artist.</strong> When you publish one of these images, name {name} next to it."
+    assert credit in html
     assert f'href="{CATALOG}?tags=ink"' in html
     assert "1 image made" in html and "2 likes" in html
     assert html.count("Training image ") == 4
@@ -375,7 +380,28 @@ def test_detail_licence_words_for_permissive_style(client, make_style):
 
     html = client.get(style.get_absolute_url()).content.decode()
 
-    assert "Commercial use allowed" in html and "No credit required" in html
+    assert "<strong>Commercial use allowed.</strong> You may use the images you make" in html
+    assert "<strong>No credit required.</strong>" in html
+
+
+def test_the_artist_can_be_followed_from_the_style_page(client, make_style, make_user):
+    style = make_style()
+    fan = make_user()
+    Follow.objects.create(follower=make_user(), following=style.artist)
+
+    html = client.get(style.get_absolute_url()).content.decode()
+    assert "1 follower" in html and "/accounts/login/?next=" in html  # a visitor signs in to follow
+
+    client.force_login(fan)
+    html = client.get(style.get_absolute_url()).content.decode()
+    assert f'action="{reverse("community:follow", args=[style.artist.pk])}"' in html
+    assert 'aria-pressed="false"' in html
+    Follow.objects.create(follower=fan, following=style.artist)
+    html = client.get(style.get_absolute_url()).content.decode()
+    assert 'aria-pressed="true"' in html and "2 followers" in html
+
+    client.force_login(style.artist)  # nobody follows themselves
+    assert 'data-testid="follow-button"' not in client.get(style.get_absolute_url()).content.decode()
 
 
 UNLISTED = [
