@@ -1,7 +1,11 @@
 """A signed-in visitor on someone's image: likes it, writes a comment while the counter follows, posts it
 without a reload, loads the rest of the comments, and copies the link."""
 
+import io
+
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from PIL import Image
 from playwright.sync_api import Page, expect
 
 from marketplace.community.models import Comment
@@ -88,3 +92,23 @@ def test_a_visitor_likes_comments_and_copies_the_link_without_a_reload(site: str
 
     assert page.evaluate("window.notReloaded === true")
     assert Comment.objects.filter(body="Lovely light", user__username="sam").exists()
+
+
+def test_on_a_desktop_the_picture_fits_the_screen_beside_its_sidebar_with_comments_under_it(site: str, page: Page):
+    image = seed_image(comments=2)
+    portrait = io.BytesIO()
+    Image.new("RGB", (512, 1024), (20, 120, 130)).save(portrait, "PNG")
+    image.aspect_ratio = "1:2"
+    image.image.save("portrait.png", ContentFile(portrait.getvalue()), save=True)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{site}{image.get_absolute_url()}")
+
+    picture = page.locator(".image-main img")
+    expect(picture).to_have_js_property("complete", True)
+    shown, sidebar = picture.bounding_box(), page.locator(".image-sidebar").bounding_box()
+    comments = page.get_by_test_id("comment-count").bounding_box()
+    # A 1:2 portrait is shown whole within the window's height, not two screens tall.
+    assert shown["height"] <= 800 - 48, shown
+    # The sidebar beside the picture; the comments under it, in its column, not under both.
+    assert sidebar["x"] >= shown["x"] + shown["width"] and sidebar["y"] < shown["y"] + 50
+    assert comments["y"] > shown["y"] + shown["height"] and comments["x"] < sidebar["x"]
