@@ -38,6 +38,33 @@
     });
   });
 
+  // The catalog's "More filters" (templates/styles/catalog.html) is a bottom sheet on a phone: the results
+  // update behind it as filters change; "Show results", the backdrop or Escape close it, and focus goes back to
+  // its summary. The server opens the panel while a filter applies, which suits a desktop; on a phone the chips
+  // above the results say that instead, so the sheet starts closed. Without this script it stays a fold-out.
+  var sheet = document.querySelector("details.catalog-more");
+  if (sheet) {
+    var phone = window.matchMedia("(max-width: 767px)");
+    var summary = sheet.querySelector("summary");
+    var closeSheet = function () {
+      sheet.open = false;
+      summary.focus();
+    };
+    document.documentElement.classList.add("has-filter-sheet");
+    sheet.querySelectorAll("[data-sheet-close]").forEach(function (element) {
+      element.hidden = false;
+      element.addEventListener("click", closeSheet);
+    });
+    if (phone.matches) sheet.open = false;
+    sheet.addEventListener("toggle", function () {
+      document.documentElement.classList.toggle("sheet-open", sheet.open && phone.matches);
+      if (sheet.open && phone.matches) sheet.querySelector(".catalog-sheet").focus();
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && sheet.open && phone.matches) closeSheet();
+    });
+  }
+
   // The phone header's Menu button (templates/base.html): a disclosure for #site-menu. Shown only when this
   // script runs, so that without it the links stay visible; Escape closes it and gives focus back to the button.
   var toggle = document.querySelector(".menu-toggle");
