@@ -5,6 +5,7 @@ WORKER_WEBHOOK_SECRETS), the comma-separated signing secrets shared with Atelier
 accepts messages signed with any). Deprecated: with no secret, ATELIER_WORKER_TOKEN (or
 INTERNAL_API_TOKEN) as a bearer token, and messages are taken unsigned.
 ATELIER_MESSAGE_MAX_AGE: seconds a queued job's signature stays good (default one day).
+ATELIER_WORKER_ENGINE: the engine, as --engine (worker/engines/; default reference).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pika
 
 from worker.client import AtelierClient
 from worker.consumer import HANDLERS, MESSAGE_MAX_AGE, ConfigurationError, Consumer
+from worker.engines import ENGINES, engine_from_environment
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 
@@ -29,7 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m worker", description="Atelier's reference AI worker.")
     queues = sorted(HANDLERS)
     parser.add_argument("--queues", nargs="+", choices=queues, default=queues, help="queues to consume (default: both)")
+    parser.add_argument(
+        "--engine", choices=sorted(ENGINES), default=os.environ.get("ATELIER_WORKER_ENGINE") or "reference",
+        help="what trains and draws (default: $ATELIER_WORKER_ENGINE or reference)",
+    )
     args = parser.parse_args(argv)
+    os.environ["ATELIER_WORKER_ENGINE"] = args.engine  # the handlers ask worker.engines for it
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # pika logs a traceback for every failed connection attempt; the consumer already says so in one line.
     logging.getLogger("pika").setLevel(logging.CRITICAL)
@@ -49,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         logger.error("set ATELIER_WEBHOOK_SECRETS to Atelier's WORKER_WEBHOOK_SECRETS")
         return 2
+    engine = engine_from_environment()  # loaded before the first job (a diffusers base model takes a while)
+    logger.info("engine: %s", engine.name)
     url = os.environ.get("ATELIER_AMQP_URL") or os.environ.get("AMQP_URL") or DEFAULT_AMQP_URL
     consumer = Consumer(
         pika.URLParameters(url), client, queues={queue: queue for queue in args.queues}, secrets=secrets,

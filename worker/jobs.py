@@ -2,9 +2,11 @@
 
 consumer.py calls these for RabbitMQ deliveries, and Atelier calls them
 in-process when no broker is configured, so nothing here knows about AMQP.
-`client` is anything with AtelierClient's four methods. A handler returns
-what happened ("completed", "failed", "skipped" or "gone") and raises only
-RetriableError or FatalError (from the client) or MalformedMessage.
+`client` is anything with AtelierClient's four methods; `engine` is the
+worker's engine (worker/engines/: --engine or ATELIER_WORKER_ENGINE when not
+given). A handler returns what happened ("completed", "failed", "skipped" or
+"gone") and raises only RetriableError or FatalError (from the client) or
+MalformedMessage.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from __future__ import annotations
 import logging
 
 from worker.client import FatalError, JobGone
-from worker.render import RenderError, render
-from worker.signature import SignatureError, dump_signature, learn_signature, load_signature
+from worker.engines import Engine, EngineError, TrainingParams, engine_from_environment
+from worker.protocol import ASPECT_RATIOS
 
 logger = logging.getLogger(__name__)
 
@@ -64,16 +66,25 @@ def _upload(client, url: str, data: bytes, content_type: str) -> str | None:
     return None
 
 
-def handle_training(message: dict, client) -> str:
+def handle_training(message: dict, client, engine: Engine | None = None) -> str:
     _check(message, "training", {"webhook_url": str, "artifact_url": str, "image_urls": list})
     try:
-        return _train(message, client)
+        return _train(message, client, engine or engine_from_environment())
     except JobGone as exc:
         logger.info("training of style %s is over, dropping it (%s)", message.get("style_id"), exc.detail)
         return "gone"
 
 
-def _train(message: dict, client) -> str:
+def _training_params(message: dict) -> TrainingParams:
+    epochs = message.get("num_epochs")
+    tags = message.get("style_tags")
+    return TrainingParams(
+        num_epochs=epochs if isinstance(epochs, int) and epochs > 0 else 1,
+        captions=tuple(str(tag) for tag in tags) if isinstance(tags, list) else (),
+    )
+
+
+def _train(message: dict, client, engine: Engine) -> str:
     url = message["webhook_url"]
     if client.get_status(url).get("status") in TRAINING_OVER:
         logger.info("training of style %s already finished; skipping a redelivery", message.get("style_id"))
@@ -86,17 +97,19 @@ def _train(message: dict, client) -> str:
         images.append(client.get_bytes(image_url))
         progress(50 * (index + 1) // len(urls))  # fetching is the first half of the work
     try:
-        signature = learn_signature(images, progress=lambda percent: progress(50 + percent * 45 // 100))
-    except SignatureError as exc:
+        artefact = engine.train(
+            images, _training_params(message), progress=lambda percent: progress(50 + percent * 45 // 100)
+        )
+    except EngineError as exc:
         return _fail(client, url, str(exc))
-    too_large = _upload(client, message["artifact_url"], dump_signature(signature), "application/json")
+    too_large = _upload(client, message["artifact_url"], artefact.data, artefact.content_type)
     if too_large:
         return _fail(client, url, too_large)
     client.patch_status(url, status="completed", progress=100)
     return "completed"
 
 
-def handle_generation(message: dict, client) -> str:
+def handle_generation(message: dict, client, engine: Engine | None = None) -> str:
     _check(
         message,
         "generation",
@@ -104,23 +117,28 @@ def handle_generation(message: dict, client) -> str:
          "seed": int},
     )
     try:
-        return _generate(message, client)
+        return _generate(message, client, engine or engine_from_environment())
     except JobGone as exc:
         logger.info("generation %s is over, dropping it (%s)", message.get("generation_id"), exc.detail)
         return "gone"
 
 
-def _generate(message: dict, client) -> str:
+def _generate(message: dict, client, engine: Engine) -> str:
     url = message["webhook_url"]
     if client.get_status(url).get("status") in GENERATION_OVER:
         logger.info("generation %s already finished; skipping a redelivery", message.get("generation_id"))
         return "skipped"
     client.patch_status(url, status="processing", progress=0)
+    ratio = message["aspect_ratio"]
+    if ratio not in ASPECT_RATIOS:
+        drawn = ", ".join(ASPECT_RATIOS)
+        return _fail(client, url, f"This worker cannot draw the aspect ratio {ratio!r}; it draws {drawn}.")
     try:
-        signature = load_signature(client.get_bytes(message["lora_url"]))
+        artefact = client.get_bytes(message["lora_url"])
         client.patch_status(url, status="processing", progress=30)
-        png = render(signature, [str(tag) for tag in message["prompt_tags"]], message["aspect_ratio"], message["seed"])
-    except (SignatureError, RenderError) as exc:
+        width, height = ASPECT_RATIOS[ratio]
+        png = engine.generate(artefact, [str(tag) for tag in message["prompt_tags"]], width, height, message["seed"])
+    except EngineError as exc:
         return _fail(client, url, str(exc))
     client.patch_status(url, status="processing", progress=80)
     too_large = _upload(client, message["image_upload_url"], png, "image/png")

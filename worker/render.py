@@ -18,7 +18,6 @@ import random
 
 from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageStat
 
-SIZES = {"1:1": (512, 512), "1:2": (512, 1024), "2:2": (1024, 1024)}
 SOFT_SCALE = 4  # soft shapes are drawn at a quarter size and enlarged: cheap blur
 
 
@@ -179,11 +178,8 @@ def _match_tone(image: Image.Image, signature: dict) -> Image.Image:
     return ImageEnhance.Color(image).enhance(_clamp(signature["saturation"] * 255 / max(saturation, 1), 0.0, 2.5))
 
 
-def render(signature: dict, prompt_tags: list[str], aspect_ratio: str, seed: int) -> bytes:
-    """Draw the PNG for these inputs; raises RenderError for an aspect ratio outside SIZES."""
-    if aspect_ratio not in SIZES:
-        raise RenderError(f"This worker cannot draw the aspect ratio {aspect_ratio!r}; it draws {', '.join(SIZES)}.")
-    size = SIZES[aspect_ratio]
+def render(signature: dict, prompt_tags: list[str], size: tuple[int, int], seed: int) -> bytes:
+    """Draw the PNG of `size` (width, height) for these inputs."""
     rng = _rng(signature, prompt_tags, seed)
     palette = _Palette(signature, rng)
     canvas = _background(size, palette, rng)

@@ -9,10 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.core.models import TimeStampedModel
 from marketplace.jobs.lifecycle import COMPLETED, FAILED, JobLifecycle
 from marketplace.styles.models import Style, Tag
+from worker.protocol import ASPECT_RATIOS
 
-# The one definition of the aspect ratios a buyer can choose: the image's size in pixels. Prices scale
-# with the area in 512×512 tiles (pricing.py); labels, checks and templates read it from here.
-ASPECT_RATIO_SIZES = {"1:1": (512, 512), "1:2": (512, 1024), "2:2": (1024, 1024)}
+# The one definition of the aspect ratios a buyer can choose: the image's size in pixels, the worker
+# protocol's own table (engines draw exactly these). Prices scale with the area in 512×512 tiles
+# (pricing.py); labels, checks and templates read it from here.
+ASPECT_RATIO_SIZES = ASPECT_RATIOS
 
 
 def _ratio_label(ratio: str, shape) -> str:

@@ -341,6 +341,7 @@ def training_message(style: Style) -> dict:
             site + reverse("webhooks:training-image", args=[style.pk, image.pk]) for image in images
         ],
         "num_epochs": settings.TRAINING_EPOCHS,
+        "style_tags": sorted(style.tags.values_list("name", flat=True)),
         "webhook_url": site + reverse("webhooks:model-status", args=[style.pk]),
         "artifact_url": site + reverse("webhooks:model-artifact", args=[style.pk]),
         # Sent back in Atelier-Job-Token: it lets a worker touch this training only.

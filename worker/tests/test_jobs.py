@@ -169,6 +169,16 @@ def test_generation_happy_path_uploads_a_png_of_the_right_size(api, client, red_
     assert Image.open(io.BytesIO(upload.body)).size == (512, 1024)
 
 
+def test_an_aspect_ratio_outside_the_protocol_fails_the_job_with_its_reason(api, client):
+    api.get(GEN_STATUS, json={"id": 512, "status": "queued", "progress": 0})
+    api.patch(GEN_STATUS, json={"changed": True})
+
+    assert handle_generation(generation_message(aspect_ratio="3:4"), client) == "failed"
+
+    assert patches(api)[-1]["status"] == "failed" and "'3:4'" in patches(api)[-1]["failure_reason"]
+    assert ("GET", ARTIFACT) not in calls(api)
+
+
 def test_generation_cancelled_before_processing_is_not_drawn(api, client):
     api.get(GEN_STATUS, json={"id": 512, "status": "queued", "progress": 0})
     api.patch(GEN_STATUS, status=409, json={"error": "This generation was cancelled.", "code": "conflict"})

@@ -39,8 +39,8 @@ from marketplace.ledger.services import ledger_debit
 from marketplace.notifications.models import Notification, NotificationEvent
 from marketplace.styles.models import Style, Tag, TrainingImage
 from marketplace.styles.services import style_create
-from worker.render import render
-from worker.signature import dump_signature, learn_signature, load_signature
+from worker.engines import TrainingParams, load_engine
+from worker.protocol import ASPECT_RATIOS as SIZES
 
 TRAINING_IMAGES_PER_STYLE = 10
 JOINED_DAYS_AGO = 31  # before the first demo style was trained
@@ -145,27 +145,28 @@ def _style(spec: content.DemoStyle, index: int, artist: User, now: datetime, cre
         _store(image.thumbnail, name, art.to_jpeg(picture, max_side=art.THUMBNAIL_SIZE), save=False)
         image.save()
     if done:
-        # What the reference worker would have learnt from this set, so demo styles can generate.
-        _store(style.model_path, f"style-{style.pk}.json", dump_signature(learn_signature(encoded)), save=False)
+        # What the reference engine would have learnt from this set, so demo styles can generate.
+        artefact = load_engine("reference").train(encoded, TrainingParams(), progress=lambda percent: None)
+        _store(style.model_path, f"style-{style.pk}.json", artefact.data, save=False)
         Style.objects.filter(pk=style.pk).update(model_path=style.model_path.name)  # keeps the backdated times
     created["styles"] += 1
     created["training images"] += TRAINING_IMAGES_PER_STYLE
     return style
 
 
-def _signature(style: Style, cache: dict[int, dict]) -> dict:
+def _artefact(style: Style, cache: dict[int, bytes]) -> bytes:
     if style.pk not in cache:
         with style.model_path.open("rb") as artefact:
-            cache[style.pk] = load_signature(artefact.read())
+            cache[style.pk] = artefact.read()
     return cache[style.pk]
 
 
 def _generation(*, user: User, style: Style, spec: content.DemoStyle, subject: tuple[str, ...], number: int,
-                when: datetime, signatures: dict[int, dict], created: Counter) -> Generation:
+                when: datetime, artefacts: dict[int, bytes], created: Counter) -> Generation:
     """One image as a buyer would have made it: charged, drawn, completed (the artist paid), published.
 
     Not generation_submit: that would also queue the job for the worker, while here the picture is
-    drawn in process by the worker's renderer, from the same inputs a remix sends it.
+    drawn in process by the worker's reference engine, from the same inputs a remix sends it.
     """
     seed = 7000 + number * 101
     generation = Generation.objects.filter(user=user, style=style, seed=seed).first()
@@ -184,7 +185,7 @@ def _generation(*, user: User, style: Style, spec: content.DemoStyle, subject: t
         reason=_("Generation with %(style)s") % {"style": style.name},
     )
     generation_report(generation_id=generation.pk, status=Generation.Status.PROCESSING)
-    png = render(_signature(style, signatures), prompt_tags, aspect_ratio, seed)
+    png = load_engine("reference").generate(_artefact(style, artefacts), prompt_tags, *SIZES[aspect_ratio], seed)
     generation_store_image(generation_id=generation.pk, data=png)
     generation_report(generation_id=generation.pk, status=Generation.Status.COMPLETED)  # pays the artist
     generation_set_visibility(user=user, generation_id=generation.pk, public=True)
@@ -277,8 +278,8 @@ def demo_seed() -> Counter:
                 when = now - timedelta(hours=1 + (number * 7) % 24 * 5)
                 planned.append({"user": makers[number % len(makers)], "style": style, "spec": spec,
                                 "subject": subject, "number": number, "when": when})
-        signatures: dict[int, dict] = {}
-        made = {plan["number"]: _generation(**plan, signatures=signatures, created=created)
+        artefacts: dict[int, bytes] = {}
+        made = {plan["number"]: _generation(**plan, artefacts=artefacts, created=created)
                 for plan in sorted(planned, key=lambda plan: plan["when"])}
         generations = [made[number] for number in range(len(planned))]
         _community(people, [person for person in people if person.is_artist], generations, created)

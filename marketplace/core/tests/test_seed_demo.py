@@ -1,5 +1,6 @@
 import hashlib
 import io
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -33,8 +34,8 @@ from marketplace.styles.services import (
     style_store_artifact,
     training_message,
 )
-from worker.render import render
-from worker.signature import load_signature
+from worker.engines import load_engine
+from worker.protocol import ASPECT_RATIOS
 
 pytestmark = pytest.mark.django_db
 
@@ -211,7 +212,7 @@ def test_the_worker_trains_the_seeded_pending_style(reference_worker, settings):
 
     wait_until(trained, timeout=90)
     assert pending.training_status == Style.Status.COMPLETED, pending.failure_reason
-    assert load_signature(pending.model_path.read())["image_count"] == 10
+    assert json.loads(pending.model_path.read())["image_count"] == 10
     assert pending.artist.notifications.filter(kind=Notification.Kind.TRAINING_COMPLETE, link__contains=pending.slug)
 
 
@@ -220,7 +221,7 @@ def pixels_digest(data: bytes) -> str:
         return hashlib.sha256(image.convert("RGB").tobytes()).hexdigest()
 
 
-def test_public_images_are_what_the_worker_renders_from_their_seed():
+def test_public_images_are_what_the_reference_engine_draws_from_their_seed():
     """Remix with the same settings gives the same picture, pixel for pixel (Atelier re-encodes what a worker
     uploads, so the file is not the worker's bytes; compared as digests, a mismatch reports fast)."""
     run_seed()
@@ -229,11 +230,12 @@ def test_public_images_are_what_the_worker_renders_from_their_seed():
     assert public.count() >= 20
     for generation in public:
         with generation.style.model_path.open("rb") as artefact:
-            signature = load_signature(artefact.read())
+            learnt = artefact.read()
         with generation.image.open("rb") as stored:
             drawn = stored.read()
         prompt_tags = generation.prompt.split(", ")
-        rendered = render(signature, prompt_tags, generation.aspect_ratio, generation.seed)
+        width, height = ASPECT_RATIOS[generation.aspect_ratio]
+        rendered = load_engine("reference").generate(learnt, prompt_tags, width, height, generation.seed)
         assert pixels_digest(rendered) == pixels_digest(drawn), generation.prompt
 
 
