@@ -2,10 +2,10 @@
 "Writing your own engine"). The consumer, retries, progress reports and uploads (worker/jobs.py,
 worker/consumer.py) are shared; an engine only turns images into an artefact and an artefact into a PNG.
 
-    python -m worker --engine reference|diffusers    (or ATELIER_WORKER_ENGINE)
+    python -m worker --engine reference    (or ATELIER_WORKER_ENGINE)
 
-`reference` is CPU-only and needs Pillow alone; `diffusers` needs worker/requirements-diffusers.txt (torch),
-which the web app never installs, so it is imported only when asked for.
+`reference` is CPU-only and needs Pillow alone. An engine is imported only when asked for, so one that
+needs torch never burdens the web app, which loads the reference engine in-process.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ DEFAULT_ENGINE = "reference"
 # name -> "module:class", imported on first use.
 ENGINES = {
     "reference": "worker.engines.reference:ReferenceEngine",
-    "diffusers": "worker.engines.diffusers:DiffusersEngine",
 }
 
 

@@ -9,7 +9,7 @@ from PIL import Image
 
 from worker.client import AtelierClient, RetriableError
 from worker.jobs import MalformedMessage, handle_generation, handle_training
-from worker.signature import dump_signature, learn_signature
+from worker.patches import learn
 
 BASE = "https://atelier.test"
 TOKEN = "s3cret-worker-token"
@@ -97,9 +97,8 @@ def test_training_happy_path_follows_the_protocol(api, client, red_pictures):
         assert TOKEN not in call.request.url
     upload = api.calls[len(api.calls) - 2].request
     assert upload.headers["Content-Type"] == "application/json"
-    signature = json.loads(upload.body)
-    assert signature["kind"] == "atelier-reference-signature" and signature["image_count"] == 3
-    assert signature["palette"][0]["rgb"][0] > 150
+    artefact = json.loads(upload.body)
+    assert artefact["kind"] == "atelier-reference-patches" and artefact["image_count"] == 3
 
 
 @pytest.mark.parametrize("status", ["completed", "failed"])
@@ -155,7 +154,7 @@ def test_message_without_its_urls_is_malformed(client):
 def test_generation_happy_path_uploads_a_png_of_the_right_size(api, client, red_pictures):
     api.get(GEN_STATUS, json={"id": 512, "status": "queued", "progress": 0})
     api.patch(GEN_STATUS, json={"changed": True})
-    api.get(ARTIFACT, body=dump_signature(learn_signature(red_pictures)), content_type="application/json")
+    api.get(ARTIFACT, body=learn(red_pictures), content_type="application/json")
     api.put(GEN_UPLOAD, json={"stored": True})
 
     assert handle_generation(generation_message(), client) == "completed"
@@ -214,7 +213,7 @@ def test_artefact_that_is_not_a_signature_fails_the_generation(api, client):
 def test_image_over_the_size_limit_fails_the_generation(api, client, red_pictures):
     api.get(GEN_STATUS, json={"id": 512, "status": "queued"})
     api.patch(GEN_STATUS, json={"changed": True})
-    api.get(ARTIFACT, body=dump_signature(learn_signature(red_pictures)))
+    api.get(ARTIFACT, body=learn(red_pictures))
     api.put(GEN_UPLOAD, status=413, json={"error": "Too large.", "code": "too_large"})
 
     assert handle_generation(generation_message(), client) == "failed"
