@@ -4,11 +4,14 @@ Runs the real `python -m worker` process against real RabbitMQ when AMQP_URL
 is set (CI), otherwise the embedded worker that `make run` uses.
 """
 
+import base64
+import io
 import json
 
 import pytest
 import requests
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image, ImageStat
 
 from marketplace.core.testing import imagefiles, wait_until
 from marketplace.notifications.models import Notification
@@ -32,9 +35,10 @@ def test_uploaded_set_is_trained_and_goes_live(reference_worker, live_server, ma
     assert style.training_status == "completed", style.failure_reason
     assert style.training_progress == 100 and style.trained_at
 
-    signature = json.loads(style.model_path.read())
-    assert signature["kind"] == "atelier-reference-signature"
-    red, green, blue = signature["palette"][0]["rgb"]  # learned from the images it fetched over HTTP
+    artefact = json.loads(style.model_path.read())
+    assert artefact["kind"] == "atelier-reference-patches" and artefact["image_count"] == 10
+    atlas = Image.open(io.BytesIO(base64.b64decode(artefact["atlas_png"]))).convert("RGB")
+    red, green, blue = ImageStat.Stat(atlas).mean  # patches cut from the images it fetched over HTTP
     assert red > 150 and green < 80 and blue < 80
 
     catalog = requests.get(f"{live_server.url}/styles/", timeout=10).text
