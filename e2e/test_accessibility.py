@@ -44,8 +44,9 @@ def pages(db):
     )
     comment_create(user=artist, generation_id=image.pk, body="Lovely light.")
     public = {
-        "home": "/", "catalog": "/styles/", "style": style.get_absolute_url(), "feed": "/feed/",
-        "image": image.get_absolute_url(), "artist": "/artists/mira/",
+        "home": "/", "catalog": "/styles/", "catalog table": "/styles/?view=table&sort=price",
+        "style": style.get_absolute_url(), "feed": "/feed/", "image": image.get_absolute_url(),
+        "artist": "/artists/mira/",
     }
     buyer_pages = {
         **public, "generate": "/generate/", "notifications": "/notifications/", "wallet": "/wallet/",

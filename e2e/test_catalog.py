@@ -57,7 +57,7 @@ def test_visitor_filters_by_two_tags_switches_to_the_table_and_goes_back(site: s
 
     expect(page).to_have_url(re.compile(r"view=table"))
     assert query(page) == {"sort": ["newest"], "tags": ["watercolor, portrait"], "view": ["table"]}
-    expect(rows.locator("td:first-child")).to_have_text(["Rainy Portrait", "Harbour Portrait"])
+    expect(rows.get_by_test_id("style-name")).to_have_text(["Rainy Portrait", "Harbour Portrait"])
     expect(cards).to_have_count(0)
     assert page.evaluate("window.catalogMarker") == "same page"
 
@@ -155,6 +155,7 @@ def test_the_first_style_is_above_the_fold_on_a_desktop_and_a_phone_and_chips_re
         expect(first).to_be_visible()
         assert first.bounding_box()["y"] < height - 100, (width, first.bounding_box())  # its picture shows
 
+    page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(f"{site}/styles/?tags=portrait&price_max=6")
     expect(page.locator("#style-list .style-card h3")).to_have_text(["Ink Face"])
     page.evaluate("window.catalogMarker = 'same page'")
@@ -163,3 +164,39 @@ def test_the_first_style_is_above_the_fold_on_a_desktop_and_a_phone_and_chips_re
     assert query(page) == {"tags": ["portrait"]}
     expect(page.get_by_role("link", name="Remove filter: up to 6 tokens")).to_have_count(0)
     assert page.evaluate("window.catalogMarker") == "same page"  # swapped by htmx, not reloaded
+
+    # The form follows the chip: changing the sort now does not bring the removed price limit back.
+    page.get_by_text("More filters").click()
+    expect(page.get_by_label("Price up to (tokens)")).to_have_value("")
+    page.get_by_label("Sort by").select_option("price")
+    expect(page).to_have_url(re.compile(r"sort=price"))
+    expect(page.locator("#style-list .style-card h3")).to_have_text(["Ink Face", "Harbour Portrait"])
+    assert query(page) == {"tags": ["portrait"], "sort": ["price"], "view": ["grid"]}
+
+
+def test_table_view_has_pictures_and_headers_that_sort(site: str, page: Page, django_user_model):
+    artist = django_user_model.objects.create_user(username="lena", email="lena@example.com", password="x-long-secret")
+    live_style(artist, "Harbour Portrait", ["watercolor", "portrait"], price=9)
+    live_style(artist, "Ink Face", ["ink", "portrait"], price=2)
+    live_style(artist, "Misty Lake", ["watercolor", "landscape"], price=5)
+    names = page.get_by_test_id("style-row").get_by_test_id("style-name")
+
+    page.goto(f"{site}/styles/?tags_any=portrait,landscape&view=table")
+    expect(names).to_have_text(["Misty Lake", "Ink Face", "Harbour Portrait"])
+    expect(page.locator(".catalog-table .table-cover")).to_have_count(3)
+    page.evaluate("window.catalogMarker = 'same page'")
+
+    page.get_by_role("link", name="Tokens / image").click()
+    expect(names).to_have_text(["Ink Face", "Misty Lake", "Harbour Portrait"])
+    expect(page.get_by_role("columnheader", name="Tokens / image")).to_have_attribute("aria-sort", "ascending")
+    expect(page.get_by_label("Sort by")).to_have_value("price")  # the form follows the header
+
+    page.get_by_role("link", name="Tokens / image").click()
+    expect(names).to_have_text(["Harbour Portrait", "Misty Lake", "Ink Face"])
+    expect(page.get_by_role("columnheader", name="Tokens / image")).to_have_attribute("aria-sort", "descending")
+    assert query(page) == {"tags_any": ["portrait,landscape"], "view": ["table"], "sort": ["-price"]}
+    assert page.evaluate("window.catalogMarker") == "same page"
+
+    page.get_by_label("Sort by").select_option("newest")  # the form still has the filters and the view
+    expect(names).to_have_text(["Misty Lake", "Ink Face", "Harbour Portrait"])
+    assert query(page)["view"] == ["table"] and query(page)["tags_any"] == ["portrait,landscape"]

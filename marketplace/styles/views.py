@@ -31,7 +31,7 @@ def catalog(request: HtmxHttpRequest):
     else:
         page = Paginator(styles, PAGE_SIZE).get_page(request.GET.get("page"))
     view = "table" if request.GET.get("view") == "table" else "grid"
-    table = StyleTable(list(page), with_popularity=filterset.applied_sort == Sort.POPULAR) if view == "table" else None
+    table = StyleTable(list(page), sort=filterset.applied_sort, query=request.GET) if view == "table" else None
     chips = filterset.chips(request.GET) if filterset.is_valid() else []
     context = {"filterset": filterset, "page": page, "by_cursor": by_cursor, "view": view, "table": table,
                "chips": chips}

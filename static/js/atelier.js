@@ -65,6 +65,39 @@
     });
   }
 
+  // The catalog's chips and sortable table headers are links inside #style-list that change the filters or the
+  // order without the form: after one, the form is set from the link's URL, so that the form's next change does
+  // not bring back a filter that was removed or the order that was left.
+  var filters = document.getElementById("catalog-filters");
+  if (filters) {
+    var followed = null;  // the query of the link whose list is on its way
+    document.addEventListener("htmx:beforeRequest", function (event) {
+      var link = event.detail.elt;
+      followed = link.matches("#style-list a[hx-get]")
+        ? new URL(link.getAttribute("hx-get"), window.location.href).searchParams : null;
+    });
+    document.addEventListener("htmx:afterSettle", function (event) {
+      if (!followed || event.detail.target.id !== "style-list") return;
+      var params = followed, groupsSeen = {};
+      followed = null;
+      Array.from(filters.elements).forEach(function (field) {
+        if (!field.name) return;
+        var values = params.getAll(field.name);
+        if (field.type === "checkbox") {
+          field.checked = values.indexOf(field.value) !== -1;
+        } else if (field.type === "radio") {
+          // An absent choice is the group's first (the grid view).
+          field.checked = values.length ? values.indexOf(field.value) !== -1 : !groupsSeen[field.name];
+          groupsSeen[field.name] = true;
+        } else if (field.tagName === "SELECT") {
+          field.value = values.length ? values[0] : field.options[0].value;
+        } else if (field.type !== "submit" && field.type !== "button") {
+          field.value = values.length ? values[0] : "";
+        }
+      });
+    });
+  }
+
   // The phone header's Menu button (templates/base.html): a disclosure for #site-menu. Shown only when this
   // script runs, so that without it the links stay visible; Escape closes it and gives focus back to the button.
   var toggle = document.querySelector(".menu-toggle");

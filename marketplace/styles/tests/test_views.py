@@ -271,8 +271,29 @@ def test_catalog_table_view_keeps_the_filters_and_the_order(client, make_style, 
     assert f'<a href="{artist.get_absolute_url()}">Mira Okafor</a>' in html
     assert "Personal only" in html and "Allowed" in html
     assert f'href="{CATALOG}?tags=fox"' in html
-    assert "Images made" not in html
-    assert "Images made" in client.get(CATALOG, {"view": "table", "sort": "popular"}).content.decode()
+    assert html.count('class="table-cover"') == 2  # the cards' covers, small
+
+
+def test_catalog_table_headers_sort_by_the_catalogs_own_orders_and_keep_the_filters(client, make_style):
+    make_style(name="Dear Ink", tags=["ink"], price_per_generation=12)
+    make_style(name="Cheap Ink", tags=["ink"], price_per_generation=3)
+
+    by_price = client.get(CATALOG, {"tags": "ink", "sort": "price", "view": "table", "page": "1"})
+
+    assert listed_names(by_price) == ["Cheap Ink", "Dear Ink"]
+    html = by_price.content.decode()
+    # The sorted header says so and asks for the other direction; the others ask for their own order. Every
+    # link keeps the tags and the view and starts again from the first page.
+    sorted_header = r'<th scope="col" class="numeric" aria-sort="ascending">\s*<a href="\?tags=ink&amp;sort=-price'
+    assert re.search(sorted_header, html)
+    popular = "?tags=ink&amp;sort=popular&amp;view=table"
+    assert f'href="{popular}" hx-get="{popular}" hx-target="#style-list"' in html
+    assert 'href="?tags=ink&amp;sort=newest&amp;view=table"' in html
+    assert html.count("aria-sort=") == 1
+    by_price_desc = client.get(CATALOG, {"tags": "ink", "sort": "-price", "view": "table"})
+    assert listed_names(by_price_desc) == ["Dear Ink", "Cheap Ink"]
+    newest = client.get(CATALOG, {"tags": "ink", "view": "table"}, headers=HTMX).content.decode()
+    assert 'aria-sort="descending"' in newest and 'href="?tags=ink&amp;view=table&amp;sort=price"' in newest
 
 
 def test_catalog_empty_results_name_the_filters_and_offer_to_clear_them(client, make_style):
