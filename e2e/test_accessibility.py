@@ -12,6 +12,7 @@ from marketplace.accounts.models import User
 from marketplace.accounts.services import user_grant_welcome_bonus
 from marketplace.community.services import comment_create
 from marketplace.generations.models import Generation
+from marketplace.ledger.services import ledger_credit_earning
 from marketplace.styles.models import Style
 
 PASSWORD = "a-long-secret-42"
@@ -42,6 +43,7 @@ def pages(db):
         user=buyer, style=style, prompt="a heron, dusk", aspect_ratio="1:1", seed=1, cost=3,
         status=Generation.Status.COMPLETED, visibility=Generation.Visibility.PUBLIC,
     )
+    ledger_credit_earning(generation=image)  # the earnings page with its chart, its words and its table
     comment_create(user=artist, generation_id=image.pk, body="Lovely light.")
     public = {
         "home": "/", "catalog": "/styles/", "catalog table": "/styles/?view=table&sort=price",

@@ -13,7 +13,7 @@ from datetime import date
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
 WIDTH, HEIGHT = 640, 220
 LEFT, RIGHT, TOP, BOTTOM = 48, 8, 12, 28
@@ -23,6 +23,21 @@ BAR_SHARE = 0.7  # of each day's slot; the rest is the gap between bars
 
 def tokens_text(count: int) -> str:
     return ngettext("%(count)s token", "%(count)s tokens", count) % {"count": count}
+
+
+def daily_summary(points: Sequence[tuple[date, int]], *, days: int) -> str:
+    """The chart in words, for everyone who does not hover over its bars: the total, on how many days, and the
+    best day (the latest of equals)."""
+    earning = [(day, amount) for day, amount in points if amount > 0]
+    if not earning:
+        return gettext("Nothing earned in the last %(days)s days.") % {"days": days}
+    total = sum(amount for _, amount in earning)
+    best_day, best = max(reversed(earning), key=lambda point: point[1])
+    on_days = ngettext("on %(count)s day", "on %(count)s days", len(earning)) % {"count": len(earning)}
+    return gettext("%(tokens)s earned in the last %(days)s days, %(on_days)s; the best was %(day)s, with %(best)s.") % {
+        "tokens": tokens_text(total), "days": days, "on_days": on_days,
+        "day": date_format(best_day, "DATE_FORMAT"), "best": tokens_text(best),
+    }
 
 
 def bar_chart_svg(points: Sequence[tuple[date, int]], *, label: str) -> SafeString:

@@ -18,7 +18,7 @@ from marketplace.core.htmx import render_page, wants_fragment
 from marketplace.core.pagination import cursor_page
 from marketplace.core.ratelimit import rate_limit
 from marketplace.core.types import HtmxHttpRequest
-from marketplace.ledger.charts import bar_chart_svg
+from marketplace.ledger.charts import bar_chart_svg, daily_summary
 from marketplace.ledger.filters import LedgerEntryFilter
 from marketplace.ledger.forms import PackPurchaseForm
 from marketplace.ledger.models import LedgerEntry, Payment
@@ -194,6 +194,8 @@ def earnings(request: HtmxHttpRequest):
             "total": earned.aggregate(total=Sum("amount"))["total"] or 0,
             "pending": tokens_from_hundredths(pending) if pending else "",
             "recent_total": sum(amount for _, amount in daily),
+            "earning_days": [(day, amount) for day, amount in reversed(daily) if amount],
+            "chart_summary": daily_summary(daily, days=CHART_DAYS),
             "chart": bar_chart_svg(daily, label=_("Tokens earned per day, last %(days)s days") % {"days": CHART_DAYS}),
             "share_percent": settings.ARTIST_SHARE_PERCENT,
         }

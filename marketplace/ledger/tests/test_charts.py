@@ -1,7 +1,9 @@
 import re
 from datetime import date, timedelta
 
-from marketplace.ledger.charts import PLOT_HEIGHT, bar_chart_svg
+from django.utils.formats import date_format
+
+from marketplace.ledger.charts import PLOT_HEIGHT, bar_chart_svg, daily_summary
 
 MARCH = [date(2026, 3, 1) + timedelta(days=n) for n in range(30)]
 
@@ -44,3 +46,13 @@ def test_text_is_escaped():
 def test_no_points_draws_empty_axes():
     svg = str(bar_chart_svg([], label="Nothing"))
     assert bars(svg) == [] and 'aria-label="Nothing: 0 tokens"' in svg
+
+
+def test_daily_summary_names_the_total_the_days_and_the_best_day():
+    points = [(MARCH[0], 3), (MARCH[1], 0), (MARCH[2], 12)]
+    assert daily_summary(points, days=30) == (
+        f"15 tokens earned in the last 30 days, on 2 days; the best was {date_format(MARCH[2], 'DATE_FORMAT')}, "
+        "with 12 tokens."
+    )
+    assert daily_summary([(MARCH[0], 1)], days=7).startswith("1 token earned in the last 7 days, on 1 day;")
+    assert daily_summary([(MARCH[0], 0)], days=30) == "Nothing earned in the last 30 days."

@@ -420,6 +420,15 @@ def test_earnings_chart_has_a_bar_per_day_with_earnings(client, artist, earnings
         f"{date_format(today, 'DATE_FORMAT')}: 14 tokens",
     ]
     assert 'data-testid="earnings-total">35<' in body
+    # The same in words and as a table, for anyone who cannot hover over the bars.
+    three_days_ago = date_format(today - timedelta(days=3), "DATE_FORMAT")
+    summary = re.search(r'<figcaption data-testid="chart-summary">([^<]+)</figcaption>', body).group(1)
+    best = date_format(today, "DATE_FORMAT")  # the latest of the two equal days
+    assert summary == f"28 tokens earned in the last 30 days, on 2 days; the best was {best}, with 14 tokens."
+    table = body[body.index('data-testid="chart-table"'):body.index("</table>")]
+    assert re.findall(r"<tr><td>([^<]+)</td><td class=\"numeric\">(\d+)</td></tr>", table) == [
+        (date_format(today, "DATE_FORMAT"), "14"), (three_days_ago, "14"),
+    ]
 
 
 def test_earnings_empty_state(client, user):
