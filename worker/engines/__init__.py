@@ -4,8 +4,10 @@ worker/consumer.py) are shared; an engine only turns images into an artefact and
 
     python -m worker --engine reference    (or ATELIER_WORKER_ENGINE)
 
-`reference` is CPU-only and needs Pillow alone. An engine is imported only when asked for, so one that
-needs torch never burdens the web app, which loads the reference engine in-process.
+`reference` is CPU-only and needs Pillow alone; `diffusers` trains and draws LoRAs on a Stable Diffusion
+base with torch (worker/engines/diffusers_lora.py, worker/requirements-diffusers.txt). An engine is
+imported only when asked for, so one that needs torch never burdens the web app, which loads the
+reference engine in-process.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ DEFAULT_ENGINE = "reference"
 # name -> "module:class", imported on first use.
 ENGINES = {
     "reference": "worker.engines.reference:ReferenceEngine",
+    "diffusers": "worker.engines.diffusers_lora:DiffusersEngine",  # its own environment: requirements-diffusers.txt
 }
 
 

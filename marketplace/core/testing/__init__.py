@@ -6,6 +6,7 @@ Image bytes live in `marketplace.core.testing.imagefiles`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -54,19 +55,28 @@ def reference_worker(live_server, settings, request):
         yield "embedded"
         return
     request.getfixturevalue("rabbitmq")
+    with worker_process(settings):
+        yield "process"
+
+
+@contextlib.contextmanager
+def worker_process(settings, *, python: str = sys.executable, engine: str = "reference", env: dict | None = None):
+    """A real `python -m worker --engine ENGINE` (under `python`) on settings.AMQP_URL, stopped on exit;
+    what it printed is shown when the test fails."""
     env = {
         **os.environ,
         "ATELIER_AMQP_URL": settings.AMQP_URL,
         "ATELIER_WORKER_TOKEN": settings.INTERNAL_API_TOKEN,
         "ATELIER_WEBHOOK_SECRETS": ",".join(settings.WORKER_WEBHOOK_SECRETS),  # the worker signs, as in production
         "PYTHONUNBUFFERED": "1",
+        **(env or {}),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "worker"], cwd=settings.BASE_DIR, env=env,
+        [python, "-m", "worker", "--engine", engine], cwd=settings.BASE_DIR, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
-        yield "process"
+        yield process
     finally:
         process.terminate()
         try:
@@ -74,7 +84,7 @@ def reference_worker(live_server, settings, request):
         except subprocess.TimeoutExpired:
             process.kill()
             output, _ = process.communicate()
-        print("reference worker output:\n" + output)  # shown by pytest only when the test fails
+        print(f"{engine} worker output:\n" + output)  # shown by pytest only when the test fails
 
 
 def wait_until(predicate, *, timeout: float = 60, interval: float = 0.25):

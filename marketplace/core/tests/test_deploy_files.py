@@ -191,9 +191,9 @@ def test_compose_services_scale_wait_for_health_and_mount_the_nginx_config(compo
 
 def variables_read_by_the_code() -> set[str]:
     sources = [ROOT / "config/settings.py", ROOT / "gunicorn.conf.py"]
-    sources += [path for path in (ROOT / "worker").glob("*.py")]
+    sources += [path for path in (ROOT / "worker").rglob("*.py") if "tests" not in path.parent.name]
     pattern = re.compile(
-        r"""(?:os\.environ(?:\.get)?\s*[\[(]\s*|env_(?:bool|list|int)\(\s*)["']([A-Z][A-Z0-9_]+)["']"""
+        r"""(?:\benviron(?:\.get)?\s*[\[(]\s*|env_(?:bool|list|int)\(\s*)["']([A-Z][A-Z0-9_]+)["']"""
     )
     return {name for path in sources for name in pattern.findall(path.read_text())}
 
