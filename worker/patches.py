@@ -20,12 +20,13 @@ import io
 import json
 import math
 import random
-import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageStat, UnidentifiedImageError
+
+from worker.pictures import UnreadablePicture, open_training_image
 
 KIND = "atelier-reference-patches"
 VERSION = 2
@@ -54,22 +55,9 @@ class Library:
 
 def _open(data: bytes, index: int, total: int) -> Image.Image:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            image.draft("RGB", (WORK_SIDE, WORK_SIDE))  # a JPEG decodes at a fraction of its size when it can
-            image.load()
-    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-        raise PatchError(f"Image {index + 1} of {total} is too large to read; use a smaller copy.") from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise PatchError(
-            f"Image {index + 1} of {total} could not be read as a picture (it may be damaged or in an "
-            "unsupported format); remove it and train again."
-        ) from exc
-    if image.has_transparency_data:  # transparent areas count as white paper
-        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(background, image.convert("RGBA"))
-    image = image.convert("RGB")
+        image = open_training_image(data, index, total, draft_side=WORK_SIDE)
+    except UnreadablePicture as exc:
+        raise PatchError(str(exc)) from exc
     scale = WORK_SIDE / min(image.size)
     if scale < 1:
         image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)

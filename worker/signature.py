@@ -8,12 +8,12 @@ is a small JSON document that render.py draws from.
 
 from __future__ import annotations
 
-import io
 import json
-import warnings
 from collections.abc import Callable, Sequence
 
-from PIL import Image, ImageFilter, ImageStat, UnidentifiedImageError
+from PIL import Image, ImageFilter, ImageStat
+
+from worker.pictures import UnreadablePicture, open_training_image
 
 KIND = "atelier-reference-signature"
 VERSION = 1
@@ -28,23 +28,9 @@ class SignatureError(ValueError):
 
 def _open_rgb(data: bytes, index: int, total: int) -> Image.Image:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            image.draft("RGB", (ANALYSIS_SIZE * 2, ANALYSIS_SIZE * 2))  # JPEG: decode at a fraction of the size
-            image.load()
-    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-        raise SignatureError(f"Image {index + 1} of {total} is too large to read; use a smaller copy.") from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise SignatureError(
-            f"Image {index + 1} of {total} could not be read as a picture (it may be damaged or in an "
-            "unsupported format); remove it and train again."
-        ) from exc
-    if image.has_transparency_data:
-        # Transparent areas count as white paper, not as the black that convert("RGB") would give.
-        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(background, image.convert("RGBA"))
-    image = image.convert("RGB")
+        image = open_training_image(data, index, total, draft_side=ANALYSIS_SIZE * 2)
+    except UnreadablePicture as exc:
+        raise SignatureError(str(exc)) from exc
     image.thumbnail((ANALYSIS_SIZE, ANALYSIS_SIZE))
     return image
 

@@ -7,9 +7,11 @@ import io
 import json
 
 import pytest
+import torch
 from PIL import Image
 from safetensors.torch import load as load_safetensors
 
+from worker.diffusers_tests.tiny_base import build
 from worker.engines import load_engine
 from worker.engines.base import EngineError, TrainingParams
 from worker.engines.diffusers_lora import KIND, DiffusersEngine, Settings, read_config
@@ -30,6 +32,7 @@ def test_training_saves_the_unets_lora_in_safetensors_with_its_config(trained, s
     config = read_config(artefact.data)
     assert config == artefact.metadata
     assert config["kind"] == KIND and config["base"] == settings.base and config["resolution"] == 64
+    assert config["architecture"] == DiffusersEngine(settings).architecture
     assert config["steps"] == 20 and config["epochs"] == 2 and config["image_count"] == 10
     assert config["caption"] == "ink, harbour" and config["rank"] == 4
     weights = load_safetensors(artefact.data)
@@ -63,7 +66,7 @@ def test_the_lora_changes_what_the_base_draws(trained, engine):
     engine.pipeline.disable_lora()
     base_only = engine.pipeline(
         prompt="ink", width=64, height=64, num_inference_steps=engine.settings.steps,
-        guidance_scale=engine.settings.guidance, generator=__import__("torch").Generator().manual_seed(3),
+        guidance_scale=engine.settings.guidance, generator=torch.Generator().manual_seed(3),
     ).images[0]
     out = io.BytesIO()
     base_only.save(out, "PNG")
@@ -84,17 +87,41 @@ def test_training_leaves_no_adapter_behind_and_keeps_a_few_loras_loaded(trained,
     assert set(engine.pipeline.unet.peft_config) == set(engine._loaded.values())
 
 
-def test_another_engines_artefact_or_another_base_is_a_reason_not_a_crash(trained, engine, tiny_base, tmp_path):
+def test_another_engines_artefact_or_another_architecture_is_a_reason_not_a_crash(trained, engine, tmp_path):
     artefact, _ = trained
     with pytest.raises(EngineError, match="not a LoRA of the diffusers engine"):
         engine.generate(json.dumps({"kind": "atelier-reference-patches"}).encode(), [], 64, 64, seed=1)
-    elsewhere = DiffusersEngine(Settings(base=tiny_base + "/", device="cpu", fp16=False, steps=1))
-    with pytest.raises(EngineError, match="trained on the base model"):
-        elsewhere.generate(artefact.data, [], 64, 64, seed=1)
+    wider = DiffusersEngine(Settings(base=str(build(tmp_path / "wider", width=24)), device="cpu", fp16=False, steps=1))
+    with pytest.raises(EngineError, match="another architecture"):
+        wider.generate(artefact.data, [], 64, 64, seed=1)
+
+
+def test_a_base_of_the_same_architecture_elsewhere_draws_the_style(trained, tiny_base):
+    """As a LoRA for SD 1.5 fits its fine-tunes: the same UNet shape at another path."""
+    artefact, _ = trained
+    moved = DiffusersEngine(Settings(base=tiny_base + "/", device="cpu", fp16=False, steps=1))
+    assert Image.open(io.BytesIO(moved.generate(artefact.data, [], 64, 64, seed=1))).size == (64, 64)
+
+
+def test_pictures_are_drawn_at_the_bases_resolution_and_given_at_the_size_asked(trained, engine):
+    artefact, _ = trained
+    assert engine.drawing_size(512, 1024) == (64, 128) and engine.drawing_size(1024, 1024) == (64, 64)
+
+    image = Image.open(io.BytesIO(engine.generate(artefact.data, ["ink"], 512, 1024, seed=4)))
+
+    assert image.size == (512, 1024)
+
+
+def test_training_is_repeatable_whatever_the_processs_random_state(engine, ten_images):
+    def lora(global_seed):
+        torch.manual_seed(global_seed)
+        return engine.train(ten_images[:3], TrainingParams(num_epochs=1), progress=lambda percent: None).data
+
+    assert lora(1) == lora(2)
 
 
 def test_an_unreadable_training_image_fails_the_training_with_its_number(engine, ten_images):
-    with pytest.raises(EngineError, match="Training image 2 could not be read"):
+    with pytest.raises(EngineError, match="Image 2 of 2 could not be read as a picture"):
         engine.train([ten_images[0], b"not an image"], TrainingParams(), progress=lambda percent: None)
 
 

@@ -35,14 +35,15 @@ def tokenizer() -> CLIPTokenizer:
     return CLIPTokenizer(vocab=vocabulary, merges=[], model_max_length=16)
 
 
-def build(directory: Path) -> Path:
+def build(directory: Path, *, width: int = 32) -> Path:
+    """`width` is the text model's and so the UNet's cross-attention width: another width, another architecture."""
     torch.manual_seed(0)
     channels = (8, 8, 16, 16)
     unet = UNet2DConditionModel(
         sample_size=RESOLUTION // 8, in_channels=4, out_channels=4, layers_per_block=1, block_out_channels=channels,
         down_block_types=("DownBlock2D", "DownBlock2D", "DownBlock2D", "CrossAttnDownBlock2D"),
         up_block_types=("CrossAttnUpBlock2D", "UpBlock2D", "UpBlock2D", "UpBlock2D"),
-        cross_attention_dim=32, attention_head_dim=4, norm_num_groups=4,
+        cross_attention_dim=width, attention_head_dim=4, norm_num_groups=4,
     )
     vae = AutoencoderKL(
         in_channels=3, out_channels=3, latent_channels=4, block_out_channels=channels, layers_per_block=1,
@@ -50,8 +51,8 @@ def build(directory: Path) -> Path:
         norm_num_groups=4, sample_size=RESOLUTION,
     )
     text_encoder = CLIPTextModel(CLIPTextConfig(
-        vocab_size=520, hidden_size=32, intermediate_size=37, num_attention_heads=4, num_hidden_layers=2,
-        max_position_embeddings=16, bos_token_id=0, eos_token_id=1, pad_token_id=1, projection_dim=32,
+        vocab_size=520, hidden_size=width, intermediate_size=37, num_attention_heads=4, num_hidden_layers=2,
+        max_position_embeddings=16, bos_token_id=0, eos_token_id=1, pad_token_id=1, projection_dim=width,
     ))
     scheduler = DDIMScheduler(
         beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", clip_sample=False, set_alpha_to_one=False,

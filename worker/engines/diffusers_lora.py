@@ -6,7 +6,10 @@ diffusers folder or a hub id, read once per process.
 
     ATELIER_DIFFUSERS_BASE   the base model (required): /models/stable-diffusion-v1-5 or a hub id
     ATELIER_DIFFUSERS_DEVICE cuda | cpu (default: cuda when there is one)
-    ATELIER_DIFFUSERS_FP16   1 | 0 (default: 1 on cuda): the frozen base in half precision, the LoRA in full
+    ATELIER_DIFFUSERS_FP16   1 | 0 (default: 1 on cuda): the frozen base in half precision, the LoRA in full,
+                             its gradients loss-scaled
+    ATELIER_DIFFUSERS_ATTENTION_SLICING  1 | 0 (default 0): only for small cards; PyTorch 2's attention is
+                             already memory-efficient, and slicing is slower and, in training, larger
     ATELIER_DIFFUSERS_STEPS  inference steps per image (default 30)
     ATELIER_DIFFUSERS_GUIDANCE   classifier-free guidance (default 7.0)
     ATELIER_LORA_RANK        LoRA rank, alpha the same (default 8)
@@ -14,7 +17,12 @@ diffusers folder or a hub id, read once per process.
     ATELIER_LORA_CACHE       styles' LoRAs kept loaded at once (default 4)
 
 The artefact is the LoRA's UNet weights in safetensors, diffusers' key names, with the engine's config as JSON
-in the file's own metadata (key "atelier"): one file, readable by any safetensors tool.
+in the file's own metadata (key "atelier"): one file, readable by any safetensors tool. A LoRA fits any base
+with the same UNet architecture (the config's "architecture" fingerprint), as a LoRA for SD 1.5 fits its
+fine-tunes. Training is repeatable: the same images, tags and settings give the same LoRA on the same device.
+
+Pictures are drawn with their short side at the base's resolution (where it composes well: SD 1.5 repeats
+its subject at 1024 px) and resized to the size the job asks for.
 """
 
 from __future__ import annotations
@@ -36,12 +44,13 @@ from diffusers.training_utils import cast_training_params
 from diffusers.utils import convert_state_dict_to_diffusers
 from peft import LoraConfig
 from peft.utils import get_peft_model_state_dict
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 from torch.nn.functional import mse_loss
 
 from worker.engines.base import Artefact, Engine, EngineError, TrainingParams
+from worker.pictures import UnreadablePicture, open_training_image
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +70,7 @@ class Settings:
     rank: int = 8
     learning_rate: float = 1e-4
     cache: int = 4
+    attention_slicing: bool = False
 
     @classmethod
     def from_environment(cls, environ=os.environ) -> Settings:
@@ -76,6 +86,7 @@ class Settings:
             rank=int(environ.get("ATELIER_LORA_RANK", cls.rank)),
             learning_rate=float(environ.get("ATELIER_LORA_LEARNING_RATE", cls.learning_rate)),
             cache=int(environ.get("ATELIER_LORA_CACHE", cls.cache)),
+            attention_slicing=environ.get("ATELIER_DIFFUSERS_ATTENTION_SLICING", "0") == "1",
         )
 
 
@@ -90,9 +101,10 @@ class DiffusersEngine(Engine):
             self.settings.base, dtype=dtype, safety_checker=None, requires_safety_checker=False,
         ).to(self.settings.device)
         self.pipeline.set_progress_bar_config(disable=True)
-        if self.settings.device.startswith("cuda"):
-            self.pipeline.enable_attention_slicing()  # a 2:2 (1024 px) image on a 24 GB card
+        if self.settings.attention_slicing:
+            self.pipeline.enable_attention_slicing()
         self.resolution = self.pipeline.unet.config.sample_size * self.pipeline.vae_scale_factor
+        self.architecture = architecture(self.pipeline.unet.config)
         self._loaded: OrderedDict[str, str] = OrderedDict()  # artefact digest -> adapter name, oldest first
 
     # --- training ---
@@ -102,20 +114,25 @@ class DiffusersEngine(Engine):
         pipe, settings = self.pipeline, self.settings
         caption = ", ".join(params.captions)
         digest = hashlib.sha256(b"".join(hashlib.sha256(image).digest() for image in images)).digest()
-        generator = torch.Generator().manual_seed(int.from_bytes(digest[:8], "big"))
+        seed = int.from_bytes(digest[:8], "big")
+        generator = torch.Generator().manual_seed(seed)
         noise_scheduler = DDPMScheduler.from_config(pipe.scheduler.config)
         unet = pipe.unet
-        unet.add_adapter(
-            LoraConfig(r=settings.rank, lora_alpha=settings.rank, init_lora_weights="gaussian",
-                       target_modules=list(TARGET_MODULES)),
-            adapter_name=TRAINING_ADAPTER,
-        )
+        with torch.random.fork_rng(devices=[]):  # the LoRA's first weights from the set, not the global RNG
+            torch.manual_seed(seed)
+            unet.add_adapter(
+                LoraConfig(r=settings.rank, lora_alpha=settings.rank, init_lora_weights="gaussian",
+                           target_modules=list(TARGET_MODULES)),
+                adapter_name=TRAINING_ADAPTER,
+            )
         try:
             unet.set_adapter(TRAINING_ADAPTER)  # only this one learns and applies, whatever else is loaded
             if settings.fp16:
                 cast_training_params(unet, dtype=torch.float32)
             trainable = [parameter for parameter in unet.parameters() if parameter.requires_grad]
             optimiser = torch.optim.AdamW(trainable, lr=settings.learning_rate)
+            # fp16 gradients of a mean-squared loss underflow without scaling; on the CPU it is a no-op
+            scaler = torch.amp.GradScaler(settings.device.split(":")[0], enabled=settings.fp16)
             with torch.no_grad():
                 ids = pipe.tokenizer(
                     [caption], padding="max_length", max_length=pipe.tokenizer.model_max_length, truncation=True,
@@ -126,18 +143,27 @@ class DiffusersEngine(Engine):
             unet.train()
             for step in range(total):
                 loss = self._step(pixels[step % len(pixels)], context, noise_scheduler, generator)
-                loss.backward()
-                optimiser.step()
+                if not torch.isfinite(loss):
+                    raise EngineError(
+                        "Training diverged (the loss became infinite). Train again with a lower learning rate "
+                        "(ATELIER_LORA_LEARNING_RATE) or without fp16."
+                    )
+                scaler.scale(loss).backward()
+                scaler.unscale_(optimiser)
+                torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+                scaler.step(optimiser)
+                scaler.update()
                 optimiser.zero_grad(set_to_none=True)
                 progress(math.floor(100 * (step + 1) / total))
-            unet.eval()
             weights = convert_state_dict_to_diffusers(get_peft_model_state_dict(unet, adapter_name=TRAINING_ADAPTER))
         finally:
+            unet.eval()
             unet.delete_adapters(TRAINING_ADAPTER)
             if self._loaded:
                 pipe.set_adapters(list(self._loaded.values())[-1:])
         config = {
-            "kind": KIND, "version": VERSION, "base": settings.base, "resolution": self.resolution,
+            "kind": KIND, "version": VERSION, "base": settings.base, "architecture": self.architecture,
+            "resolution": self.resolution,
             "rank": settings.rank, "alpha": settings.rank, "target_modules": list(TARGET_MODULES),
             "epochs": max(1, params.num_epochs), "steps": total, "image_count": len(images), "caption": caption,
         }
@@ -151,12 +177,11 @@ class DiffusersEngine(Engine):
         """Each image cropped to a centred square and resized to the base's resolution, as a -1..1 tensor."""
         size = self.resolution
         tensors = []
-        for number, data in enumerate(images, start=1):
+        for index, data in enumerate(images):
             try:
-                image = Image.open(io.BytesIO(data))
-                image = ImageOps.exif_transpose(image).convert("RGB")
-            except (UnidentifiedImageError, OSError) as exc:
-                raise EngineError(f"Training image {number} could not be read as an image.") from exc
+                image = open_training_image(data, index, len(images), draft_side=size)
+            except UnreadablePicture as exc:
+                raise EngineError(str(exc)) from exc
             square = ImageOps.fit(image, (size, size), Image.Resampling.LANCZOS)
             values = torch.frombuffer(bytearray(square.tobytes()), dtype=torch.uint8).reshape(size, size, 3)
             tensors.append((values.permute(2, 0, 1).float() / 127.5 - 1.0).unsqueeze(0))
@@ -187,14 +212,22 @@ class DiffusersEngine(Engine):
     def generate(self, artefact: bytes, prompt_tags: list[str], width: int, height: int, seed: int) -> bytes:
         adapter = self._adapter(artefact)
         self.pipeline.set_adapters([adapter])
+        drawn_width, drawn_height = self.drawing_size(width, height)
         image = self.pipeline(
-            prompt=", ".join(prompt_tags), width=width, height=height,
+            prompt=", ".join(prompt_tags), width=drawn_width, height=drawn_height,
             num_inference_steps=self.settings.steps, guidance_scale=self.settings.guidance,
             generator=torch.Generator().manual_seed(seed),  # on the CPU: the same noise on every device
         ).images[0]
+        if image.size != (width, height):
+            image = image.resize((width, height), Image.Resampling.LANCZOS)
         out = io.BytesIO()
         image.save(out, "PNG")
         return out.getvalue()
+
+    def drawing_size(self, width: int, height: int) -> tuple[int, int]:
+        """The size to draw at: the short side at the base's resolution, the ratio kept, multiples of 8."""
+        scale = self.resolution / min(width, height)
+        return tuple(max(8, round(side * scale / 8) * 8) for side in (width, height))
 
     def _adapter(self, artefact: bytes) -> str:
         """The adapter name of this artefact's LoRA, loading it (and unloading the least recently used) if new."""
@@ -203,18 +236,27 @@ class DiffusersEngine(Engine):
             self._loaded.move_to_end(digest)
             return self._loaded[digest]
         config = read_config(artefact)
-        if config.get("base") != self.settings.base:
+        if config.get("architecture") != self.architecture:
             raise EngineError(
-                f"This style was trained on the base model {config.get('base')!r}; this worker runs "
-                f"{self.settings.base!r}. Train the style again here, or run a worker with its base."
+                "This style was trained on a base model of another architecture than this worker's; "
+                "train the style again, or have it drawn by a worker with its base."
             )
         name = f"style-{digest[:16]}"
-        self.pipeline.load_lora_weights(load_safetensors(artefact), adapter_name=name)
+        try:
+            self.pipeline.load_lora_weights(load_safetensors(artefact), adapter_name=name)
+        except (ValueError, RuntimeError, KeyError) as exc:
+            raise EngineError("This style's trained model does not fit this worker's base; train it again.") from exc
         self._loaded[digest] = name
         while len(self._loaded) > self.settings.cache:
             _, oldest = self._loaded.popitem(last=False)
             self.pipeline.delete_adapters(oldest)
         return name
+
+
+def architecture(unet_config) -> str:
+    """A fingerprint of the UNet's shape: a LoRA trained on one base fits another with the same one."""
+    shape = {key: unet_config[key] for key in sorted(unet_config) if not key.startswith("_")}
+    return hashlib.sha256(json.dumps(shape, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def read_config(artefact: bytes) -> dict:
