@@ -38,8 +38,9 @@ $(TOOLS)/.tools: requirements-tools.txt
 tools: $(TOOLS)/.tools
 
 # The diffusers worker's own environment: torch 2.13.0 on Python 3.11 is the CPU build this kind of machine
-# keeps on disk (any other Python downloads a CUDA build of several GB). Only `make test` needs it; `make run` never.
-PYTHON_WORKER ?= python3.11
+# keeps on disk (any other Python downloads a CUDA build of several GB, so it is the fallback only). Only
+# `make test` needs it; `make run` never.
+PYTHON_WORKER ?= $(shell command -v python3.11 2>/dev/null || echo $(PYTHON))
 WORKER_VENV ?= .venv-worker
 $(WORKER_VENV)/.deps: worker/requirements-diffusers.txt
 	$(PYTHON_WORKER) -m venv $(WORKER_VENV)
