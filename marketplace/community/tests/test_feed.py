@@ -456,3 +456,22 @@ def test_latest_reads_the_counters_and_pages_without_offset_or_count(
     assert len(second.context["page"]) == 5
     assert second.content.decode().count('data-testid="like-count">2<') == 5  # fan and viewer liked each
     assert second.content.decode().count("1 comment<") == 5
+
+
+def test_card_credits_the_style_its_artist_and_the_maker_a_line_each(rf, make_generation, make_user, user):
+    import re
+
+    from django.template.loader import render_to_string
+    from django.utils.html import strip_tags
+
+    image = public_image(make_generation, user=make_user(display_name="Kenji Arai"))
+    request = rf.get("/")
+    request.user = user
+
+    html = render_to_string(
+        "components/generation_card.html", {"generation": Generation.objects.get(pk=image.pk)}, request=request
+    )
+
+    credits = re.search(r'<p class="card-credits">(.*?)</p>', html, re.S).group(1)
+    lines = [" ".join(strip_tags(span).split()) for span in re.findall(r"<span[^>]*>(.*?)</span>", credits, re.S)]
+    assert lines == [image.style.name, f"style by {image.style.artist.public_name}", "made by Kenji Arai"]
