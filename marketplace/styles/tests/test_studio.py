@@ -53,6 +53,14 @@ def test_upload_page_has_licence_questions_without_a_preselected_answer(client, 
     assert 'multiple' in body and 'accept="image/jpeg,image/png"' in body
 
 
+def test_upload_page_asks_for_the_pictures_first_and_keeps_every_field(client, artist):
+    client.force_login(artist)
+    body = client.get(reverse("styles:new")).content.decode()
+    order = [body.index(f'id="id_{name}"') for name in ("images", "name", "description", "tags", "price_per_generation")]
+    assert order == sorted(order)
+    assert body.index('name="images"') < body.index('class="upload-details"') < body.index("data-upload-submit")
+
+
 def test_valid_upload_lands_on_status_page(client, artist):
     client.force_login(artist)
     response = client.post(reverse("styles:new"), form_data())
