@@ -154,6 +154,11 @@ def test_the_first_style_is_above_the_fold_on_a_desktop_and_a_phone_and_chips_re
         first = page.locator("#style-list .style-card").first
         expect(first).to_be_visible()
         assert first.bounding_box()["y"] < height - 100, (width, first.bounding_box())  # its picture shows
+        # The artist and the price share one line, and the price does not squeeze the name out of sight.
+        artist_name, price = first.locator(".card-meta > span"), first.locator(".card-meta > strong")
+        expect(artist_name).to_contain_text("by lena")
+        assert artist_name.bounding_box()["width"] > 60, (width, artist_name.bounding_box())
+        assert abs(artist_name.bounding_box()["y"] - price.bounding_box()["y"]) < 8, width
 
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(f"{site}/styles/?tags=portrait&price_max=6")

@@ -56,8 +56,9 @@ def tag_url(tag) -> str:
 
 
 @register.filter
-def price_per_image(price: int) -> str:
-    return ngettext("%(price)s token / image", "%(price)s tokens / image", price) % {"price": formats.localize(price)}
+def price_tokens(price: int) -> str:
+    """"8 tokens": what a card shows of the price per image (the card says "per image" to screen readers)."""
+    return ngettext("%(price)s token", "%(price)s tokens", price) % {"price": formats.localize(price)}
 
 
 @register.filter

@@ -56,7 +56,8 @@ def test_upload_page_has_licence_questions_without_a_preselected_answer(client, 
 def test_upload_page_asks_for_the_pictures_first_and_keeps_every_field(client, artist):
     client.force_login(artist)
     body = client.get(reverse("styles:new")).content.decode()
-    order = [body.index(f'id="id_{name}"') for name in ("images", "name", "description", "tags", "price_per_generation")]
+    fields = ("images", "name", "description", "tags", "price_per_generation")
+    order = [body.index(f'id="id_{name}"') for name in fields]
     assert order == sorted(order)
     assert body.index('name="images"') < body.index('class="upload-details"') < body.index("data-upload-submit")
 

@@ -43,8 +43,8 @@ def test_tag_url_is_the_catalog_filtered_by_the_tag(db):
 def test_texts_equal_the_blocktranslate_they_replace(make_style, price):
     style = make_style(name='Ink "&" <Fox>', price_per_generation=price)
 
-    assert rendered("{{ price|price_per_image }}", price=price) == rendered(
-        "{% blocktranslate count price=price %}{{ price }} token / image{% plural %}{{ price }} tokens / image"
+    assert rendered("{{ price|price_tokens }}", price=price) == rendered(
+        "{% blocktranslate count price=price %}{{ price }} token{% plural %}{{ price }} tokens"
         "{% endblocktranslate %}",
         price=price,
     )
