@@ -91,6 +91,18 @@ def test_not_enough_tokens_links_to_the_wallet_and_charges_nothing(client, user,
     assert not Generation.objects.exists()
 
 
+def test_the_page_keeps_a_place_for_new_images_beside_the_form_for_members_only(client, user):
+    client.force_login(user)
+    body = client.get(reverse("generations:generate")).content.decode()
+    form_at, results_at = body.index('id="generate-form"'), body.index('class="generate-results"')
+    assert form_at < results_at and body.index('<div id="jobs"') > results_at  # the job cards' target
+    assert f'href="{reverse("generations:mine")}"' in body[results_at:]
+
+    client.logout()
+    body = client.get(reverse("generations:generate")).content.decode()
+    assert "generate-results" not in body and "Log in to generate" in body
+
+
 def test_anonymous_cannot_generate(client, trained_style):
     response = post_generate(client, trained_style)
     assert response.status_code == 302 and reverse("account_login") in response["Location"]
