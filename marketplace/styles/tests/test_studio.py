@@ -175,6 +175,25 @@ def test_studio_lists_statuses_and_links_unfinished_to_status(client, artist, ma
     assert "Pending" in body and reverse("styles:new") in body
 
 
+def test_studio_on_a_phone_is_a_card_per_style_with_the_same_facts_and_named_actions(client, artist, make_style):
+    import re
+
+    from django.utils.html import strip_tags
+
+    style = make_style(name="Live one", price_per_generation=4)
+    client.force_login(artist)
+    body = client.get(reverse("styles:studio")).content.decode()
+
+    cards = body[body.index('<ul class="studio-cards"'):body.index("</ul>", body.index('<ul class="studio-cards"'))]
+    card = " ".join(strip_tags(cards).split())
+    assert "Live one Completed" in card and "4 tokens per image · 0 images made · 0 tokens earned" in card
+    assert f'href="{style.get_absolute_url()}"' in cards
+    # Each Edit and Delete says which style it is for (a page of them would all read "Edit" otherwise).
+    edit = reverse("styles:edit", args=[style.pk])
+    assert re.search(rf'<a href="{edit}">Edit<span class="visually-hidden"> Live one</span></a>', cards)
+    assert body.count(f'href="{edit}"') == 2  # the card and the table row: one of them shows, by width
+
+
 def test_sweep_fails_a_stalled_training_once_and_late_reports_are_refused(artist, make_style, settings, client):
     from marketplace.jobs.sweeps import run_sweeps
     from marketplace.notifications.models import Notification
