@@ -83,6 +83,15 @@ def test_grouped_notice_shows_its_message_the_actors_avatar_and_when(client, use
     assert "\">now</time>" in body  # naturaltime: it just happened
 
 
+def test_what_atelier_itself_says_has_a_mark_for_done_or_failed_where_an_avatar_would_be(client, user):
+    notify(user, message="Ink is ready.")
+    notification_create(recipient=user, kind=Kind.TRAINING_FAILED, message="Ink failed.", link="/studio/")
+    client.force_login(user)
+    body = client.get(reverse("notifications:list")).content.decode()
+    assert '<span class="notification-avatar notification-from-atelier" aria-hidden="true">✓</span>' in body
+    assert '<span class="notification-avatar notification-from-atelier is-failure" aria-hidden="true">!</span>' in body
+
+
 def test_list_paginates_by_20(client, user):
     for n in range(23):
         notify(user, message=f"Item {n}.")
