@@ -48,6 +48,11 @@ class Notification(models.Model):
     def __str__(self) -> str:
         return f"{self.recipient}: {self.message[:50]}"
 
+    @property
+    def reports_failure(self) -> bool:
+        """A job of the recipient's failed (the list marks it as such)."""
+        return self.kind in {self.Kind.GENERATION_FAILED, self.Kind.TRAINING_FAILED}
+
 
 class NotificationEvent(models.Model):
     """An event that has been announced once: makes "notify exactly once" a database fact.

@@ -139,7 +139,8 @@ class DiffusersEngine(Engine):
                     return_tensors="pt",
                 ).input_ids.to(settings.device)
                 context = pipe.text_encoder(ids)[0]
-            total = max(1, params.num_epochs) * len(pixels)
+            epochs = max(1, params.num_epochs)
+            total = epochs * len(pixels)
             unet.train()
             for step in range(total):
                 loss = self._step(pixels[step % len(pixels)], context, noise_scheduler, generator)
@@ -158,14 +159,12 @@ class DiffusersEngine(Engine):
             weights = convert_state_dict_to_diffusers(get_peft_model_state_dict(unet, adapter_name=TRAINING_ADAPTER))
         finally:
             unet.eval()
-            unet.delete_adapters(TRAINING_ADAPTER)
-            if self._loaded:
-                pipe.set_adapters(list(self._loaded.values())[-1:])
+            unet.delete_adapters(TRAINING_ADAPTER)  # generate() sets the adapter it draws with each time
         config = {
             "kind": KIND, "version": VERSION, "base": settings.base, "architecture": self.architecture,
             "resolution": self.resolution,
             "rank": settings.rank, "alpha": settings.rank, "target_modules": list(TARGET_MODULES),
-            "epochs": max(1, params.num_epochs), "steps": total, "image_count": len(images), "caption": caption,
+            "epochs": epochs, "steps": total, "image_count": len(images), "caption": caption,
         }
         tensors = {
             f"unet.{key}": value.detach().to("cpu", torch.float32).contiguous() for key, value in weights.items()
